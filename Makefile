@@ -1,0 +1,38 @@
+# Two commands for a fresh machine: `make demo` (run the pipeline on SQLite) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ROWS ?= 5000
+SEED ?= 42
+SAMPLE := data/sample_sales.csv
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: demo test lint venv clean-data
+
+$(BIN)/activate: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(BIN)/activate
+
+venv: $(BIN)/activate
+
+## demo: venv, migrate the SQLite default, generate $(ROWS) records, run the flow, print the summary
+demo: venv
+	$(BIN)/python -m flows.storage.migrate
+	$(BIN)/python -m flows.generate --rows $(ROWS) --seed $(SEED) --out $(SAMPLE)
+	$(BIN)/python -m flows.pipeline --source $(SAMPLE)
+
+## lint: ruff (lint + format check) and mypy over flows/ and panel_app/
+lint: venv
+	$(BIN)/ruff check flows panel_app tests
+	$(BIN)/ruff format --check flows panel_app tests
+	$(BIN)/mypy
+
+## test: lint, then the whole test suite (PostgreSQL tests need a server; CI requires them)
+test: lint
+	$(BIN)/python -m pytest
+
+clean-data:
+	rm -rf data/pipeline.db data/pipeline.db-* $(SAMPLE) data/sample_sales.answers.json

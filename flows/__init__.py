@@ -1,0 +1,1 @@
+"""Sales-data pipeline: ingest, validate (Great Expectations), route, transform, analyse, audit."""

@@ -1,0 +1,52 @@
+"""Command line for one pipeline run: prints the run's summary; the exit code tells the outcome."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from flows.records import RunSummary
+
+EXIT_COMPLETED, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the flow once on --source; 0 completed, 2 rejected, 1 failed."""
+    parser = argparse.ArgumentParser(prog="python -m flows.pipeline", description="Run the pipeline on one CSV file.")
+    parser.add_argument("--source", required=True, help="path of the CSV file to process")
+    parser.add_argument("--dataset", default="sales", help="dataset spec in expectations/ (default: sales)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    from flows.pipeline import run_pipeline
+    from flows.settings import get_settings
+    from flows.storage.engine import mask_secrets
+
+    try:
+        summary = run_pipeline(source=args.source, dataset=args.dataset)
+    except Exception as error:  # noqa: BLE001 - the CLI's job is a one-line reason, not a traceback
+        message = mask_secrets(f"{type(error).__name__}: {error}", get_settings().database_url.get_secret_value())
+        print(f"FAILED: {message.splitlines()[0] if message else type(error).__name__}", file=sys.stderr)
+        return EXIT_FAILED
+    print(format_summary(summary))
+    if summary.status == "REJECTED":
+        print(f"REJECTED: {summary.reason}", file=sys.stderr)
+        return EXIT_REJECTED
+    return EXIT_COMPLETED
+
+
+def format_summary(summary: RunSummary) -> str:
+    """The run summary as aligned text."""
+    lines = [f"run {summary.run_id}  {summary.status}  {summary.source_name}"]
+    if summary.reason:
+        lines.append(f"  reason: {summary.reason}")
+    lines.append("rows per table:")
+    lines += [f"  {table:<20} {count:>10,}" for table, count in summary.counts.items()]
+    lines.append(f"  {'(warnings)':<20} {summary.warnings:>10,}")
+    if summary.exceptions_by_category:
+        lines.append("exceptions by category:")
+        lines += [f"  {c:<24} {n:>6,}" for c, n in sorted(summary.exceptions_by_category.items())]
+    if summary.status == "COMPLETED":
+        lines.append("reconciliation: balanced (every raw record in exactly one of clean or exceptions; sums agree)")
+    lines.append(f"duration: {summary.duration_s:.2f} s")
+    return "\n".join(lines)

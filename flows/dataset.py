@@ -1,0 +1,214 @@
+"""Dataset specs (YAML) and their GX suites (JSON): everything dataset-specific, loaded as data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+ColumnType = Literal["string", "integer", "decimal", "date"]
+COLUMN_TYPES: tuple[str, ...] = ("string", "integer", "decimal", "date")
+SEVERITIES = ("error", "warning")
+CONTROL_TYPES = ("SCHEMA", "BUSINESS_RULE", "DATA_QUALITY", "DUPLICATE")
+ERROR_CATEGORIES = (
+    "MISSING_REQUIRED_FIELD",
+    "BUSINESS_RULE_VIOLATION",
+    "DATA_FORMAT_ERROR",
+    "DATA_QUALITY_ISSUE",
+)
+
+
+class SpecError(ValueError):
+    """A dataset spec or suite file is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One source column and how its clean value is typed."""
+
+    name: str
+    type: ColumnType
+    required: bool
+    format: str | None = None
+    precision: int = 12
+    scale: int = 2
+
+
+@dataclass(frozen=True)
+class RatioSpec:
+    """A derived column: numerator / denominator, rounded half-up to `scale` decimals."""
+
+    name: str
+    numerator: str
+    denominator: str
+    scale: int
+
+
+@dataclass(frozen=True)
+class AnalyticsSpec:
+    """Which dimensions and measures the analytics stage aggregates."""
+
+    date: str
+    dimensions: tuple[str, ...]
+    measures: tuple[str, ...]
+    breakdowns: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One expectation of a suite, with the pipeline's reading of its `meta`."""
+
+    rule_id: str
+    name: str
+    expectation_type: str
+    column: str | None
+    control_type: str
+    error_category: str
+    severity: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A GX suite as loaded from its JSON file, plus a hash that versions it."""
+
+    name: str
+    document: dict[str, Any]
+    rules: tuple[Rule, ...]
+    version: str
+
+    def rule(self, rule_id: str) -> Rule:
+        """Return the rule with this expectation id."""
+        return next(r for r in self.rules if r.rule_id == rule_id)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Everything the pipeline needs to know about one kind of source file."""
+
+    name: str
+    title: str
+    suite: Suite
+    raw_table: str
+    clean_table: str
+    business_key: str
+    columns: tuple[ColumnSpec, ...]
+    derived: tuple[RatioSpec, ...]
+    analytics: AnalyticsSpec
+
+    @property
+    def column_names(self) -> list[str]:
+        """The source columns in file order."""
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> ColumnSpec:
+        """Return the spec of one source column."""
+        return next(c for c in self.columns if c.name == name)
+
+
+def load_dataset(name: str, expectations_dir: Path) -> DatasetSpec:
+    """Load `<expectations_dir>/<name>.yaml` and the suite it names, and check they agree."""
+    path = expectations_dir / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in expectations_dir.glob("*.yaml"))
+        raise SpecError(f"unknown dataset {name!r}: no {path} (known: {', '.join(known) or 'none'})")
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        spec = _parse_dataset(doc, expectations_dir)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SpecError(f"{path}: {exc}") from exc
+    _check_consistency(spec)
+    return spec
+
+
+def load_suite(name: str, expectations_dir: Path) -> Suite:
+    """Load a GX suite JSON file and read each expectation's pipeline meta."""
+    path = expectations_dir / f"{name}.json"
+    if not path.is_file():
+        raise SpecError(f"suite file {path} not found")
+    text = path.read_text(encoding="utf-8")
+    document = json.loads(text)
+    if document.get("name") != name or not document.get("id"):
+        raise SpecError(f"{path}: the suite needs a fixed 'id' and the name {name!r}")
+    rules = tuple(_parse_rule(e, path) for e in document["expectations"])
+    version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return Suite(name=name, document=document, rules=rules, version=version)
+
+
+def _parse_dataset(doc: dict[str, Any], expectations_dir: Path) -> DatasetSpec:
+    columns = tuple(
+        ColumnSpec(
+            name=col,
+            type=_one_of(opts["type"], COLUMN_TYPES, f"type of {col}"),  # type: ignore[arg-type]
+            required=bool(opts.get("required", False)),
+            format=opts.get("format"),
+            precision=int(opts.get("precision", 12)),
+            scale=int(opts.get("scale", 2)),
+        )
+        for col, opts in doc["columns"].items()
+    )
+    derived = tuple(
+        RatioSpec(name=n, numerator=o["ratio"][0], denominator=o["ratio"][1], scale=int(o["scale"]))
+        for n, o in (doc.get("derived") or {}).items()
+    )
+    a = doc["analytics"]
+    analytics = AnalyticsSpec(
+        date=a["date"],
+        dimensions=tuple(a["dimensions"]),
+        measures=tuple(a["measures"]),
+        breakdowns=tuple(tuple(b) for b in a["breakdowns"]),
+    )
+    return DatasetSpec(
+        name=doc["name"],
+        title=doc.get("title", doc["name"]),
+        suite=load_suite(doc["suite"], expectations_dir),
+        raw_table=doc["tables"]["raw"],
+        clean_table=doc["tables"]["clean"],
+        business_key=doc["business_key"],
+        columns=columns,
+        derived=derived,
+        analytics=analytics,
+    )
+
+
+def _parse_rule(expectation: dict[str, Any], path: Path) -> Rule:
+    meta = expectation.get("meta") or {}
+    where = f"{path}: expectation {expectation.get('type')} {expectation.get('kwargs')}"
+    if not expectation.get("id") or "rule" not in meta:
+        raise SpecError(f"{where} needs an 'id' and meta.rule")
+    return Rule(
+        rule_id=expectation["id"],
+        name=meta["rule"],
+        expectation_type=expectation["type"],
+        column=expectation["kwargs"].get("column"),
+        control_type=_one_of(meta.get("control_type"), CONTROL_TYPES, f"{where} control_type"),
+        error_category=_one_of(meta.get("error_category"), ERROR_CATEGORIES, f"{where} error_category"),
+        severity=_one_of(meta.get("severity"), SEVERITIES, f"{where} severity"),
+        description=meta.get("description", ""),
+    )
+
+
+def _one_of(value: Any, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise SpecError(f"{what} is {value!r}; expected one of {', '.join(allowed)}")
+    return str(value)
+
+
+def _check_consistency(spec: DatasetSpec) -> None:
+    names = set(spec.column_names)
+    referenced = {spec.business_key, spec.analytics.date, *spec.analytics.dimensions}
+    referenced |= {m for m in spec.analytics.measures} | {c for b in spec.analytics.breakdowns for c in b}
+    referenced |= {c for d in spec.derived for c in (d.numerator, d.denominator)}
+    unknown = referenced - names - {d.name for d in spec.derived}
+    if unknown:
+        raise SpecError(f"dataset {spec.name}: unknown columns referenced: {sorted(unknown)}")
+    not_null = {r.column for r in spec.suite.rules if r.expectation_type.endswith("_to_not_be_null")}
+    uncovered = [c.name for c in spec.columns if c.required and c.name not in not_null]
+    if uncovered:
+        raise SpecError(f"dataset {spec.name}: required columns without a not-null rule: {uncovered}")
+    if not any(r.control_type == "DUPLICATE" and r.column == spec.business_key for r in spec.suite.rules):
+        raise SpecError(f"dataset {spec.name}: no DUPLICATE rule on business key {spec.business_key}")

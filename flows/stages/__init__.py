@@ -1,0 +1,1 @@
+"""Pure stage functions over DataFrames: no Prefect, no SQLAlchemy, no environment."""

@@ -1,0 +1,61 @@
+"""Analytics: totals and breakdowns of the clean rows, in one long table any dataset fits."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from flows.dataset import DatasetSpec
+
+VALUE_TYPE = pd.ArrowDtype(pa.decimal128(18, 2))
+RECORD_COUNT = "record_count"
+SUMMARY_COLUMNS = ["breakdown", "key_1", "key_2", "measure", "value"]
+
+
+def breakdown_name(columns: tuple[str, ...]) -> str:
+    """The label of a breakdown, e.g. `region` or `region+product`."""
+    return "+".join(columns)
+
+
+def summarize(clean: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    """Record count and each measure's sum: overall (`total`) and per spec breakdown."""
+    measures = list(spec.analytics.measures)
+    everything = pd.Series(0, index=clean.index, name="total")  # one group holding every row
+    parts = [_long(_aggregate(clean, [everything], measures).reset_index(drop=True), "total", ())]
+    for columns in spec.analytics.breakdowns:
+        wide = _aggregate(clean, list(columns), measures).reset_index()
+        parts.append(_long(wide, breakdown_name(columns), columns))
+    return pd.concat(parts, ignore_index=True)[SUMMARY_COLUMNS]
+
+
+def _aggregate(clean: pd.DataFrame, by: list, measures: list[str]) -> pd.DataFrame:
+    """Sum each measure (keeping exact decimal dtypes) and count records per group."""
+    grouped = clean.groupby(by, sort=True, observed=True)
+    wide = grouped[measures].sum()
+    wide[RECORD_COUNT] = grouped.size()
+    return wide
+
+
+def _long(wide: pd.DataFrame, name: str, keys: tuple[str, ...]) -> pd.DataFrame:
+    values = [c for c in wide.columns if c not in keys]
+    frame = pd.DataFrame(
+        {
+            "breakdown": name,
+            "key_1": wide[keys[0]].astype(str) if keys else None,
+            "key_2": wide[keys[1]].astype(str) if len(keys) > 1 else None,
+        },
+        index=wide.index,
+    )
+    long = []
+    for measure in values:
+        part = frame.copy()
+        part["measure"] = measure
+        part["value"] = _as_value(wide[measure])
+        long.append(part)
+    return pd.concat(long, ignore_index=True)
+
+
+def _as_value(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.ArrowDtype):
+        return pd.Series(pa.array(series).cast(VALUE_TYPE.pyarrow_dtype), index=series.index, dtype=VALUE_TYPE)
+    return series.astype("int64").astype(str).astype(VALUE_TYPE)  # int64 -> decimal needs a text hop

@@ -1,0 +1,75 @@
+"""Reconcile: the run's control totals. Every raw record lands in exactly one place, and sums agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ReconciliationInputs:
+    """What finalize reads back from the database for one run."""
+
+    raw_ids: np.ndarray
+    clean_ids: np.ndarray
+    exception_ids: np.ndarray
+    clean_sums: dict[str, Decimal]
+    analytics_sums: dict[tuple[str, str], Decimal]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The verdict: balanced or not, and each problem found."""
+
+    raw_count: int
+    clean_count: int
+    exception_count: int
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def balanced(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+
+def reconcile(inputs: ReconciliationInputs, record_count: int) -> Reconciliation:
+    """Check id sets (not just counts) and that every breakdown sums to the clean table's totals."""
+    raw, clean, exc = (np.unique(a) for a in (inputs.raw_ids, inputs.clean_ids, inputs.exception_ids))
+    problems = []
+    for name, ids in (
+        ("raw_sales", inputs.raw_ids),
+        ("clean_sales", inputs.clean_ids),
+        ("exceptions", inputs.exception_ids),
+    ):
+        if len(np.unique(ids)) != len(ids):
+            problems.append(f"{name} holds a record id more than once")
+    if len(raw) != record_count:
+        problems.append(f"raw_sales holds {len(raw)} records, the file has {record_count}")
+    both = np.intersect1d(clean, exc)
+    if len(both):
+        problems.append(f"{len(both)} records are in both clean_sales and exceptions (e.g. {both[:5].tolist()})")
+    missing = np.setdiff1d(raw, np.union1d(clean, exc))
+    if len(missing):
+        problems.append(
+            f"{len(missing)} raw records are in neither clean_sales nor exceptions (e.g. {missing[:5].tolist()})"
+        )
+    stray = np.setdiff1d(np.union1d(clean, exc), raw)
+    if len(stray):
+        problems.append(f"{len(stray)} clean/exception records are not raw records of this run")
+    problems += _sum_problems(inputs, len(clean))
+    return Reconciliation(len(raw), len(clean), len(exc), tuple(problems))
+
+
+def _sum_problems(inputs: ReconciliationInputs, clean_count: int) -> list[str]:
+    expected = dict(inputs.clean_sums, record_count=Decimal(clean_count))
+    problems = []
+    for (breakdown, measure), total in sorted(inputs.analytics_sums.items()):
+        want = expected.get(measure)
+        if want is not None and total != want:
+            problems.append(f"analytics {breakdown}/{measure} sums to {total}, clean_sales to {want}")
+    for measure in expected:
+        if ("total", measure) not in inputs.analytics_sums and clean_count:
+            problems.append(f"analytics has no total for {measure}")
+    return problems

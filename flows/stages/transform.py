@@ -1,0 +1,103 @@
+"""Transform: type the clean records per the dataset spec and add derived columns.
+
+Validation should already have caught every value that cannot be typed; any value that still
+fails here is quarantined (stage `transform`) rather than dropped or coerced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from flows.dataset import ColumnSpec, DatasetSpec, RatioSpec
+from flows.stages.route import build_exceptions
+
+
+@dataclass(frozen=True)
+class TransformOutcome:
+    """Typed clean rows (indexed by record id) and the rows that could not be typed."""
+
+    clean: pd.DataFrame
+    rejects: pd.DataFrame
+
+
+def type_clean_rows(text: pd.DataFrame, spec: DatasetSpec) -> TransformOutcome:
+    """Type every spec column; a record whose value will not type goes to `rejects` with the reason."""
+    typed: dict[str, pd.Series] = {}
+    failures = []
+    for column in spec.columns:
+        values, bad = _typed(text[column.name], column)
+        typed[column.name] = values
+        failures.append(_failure_rows(text.index[bad], column.name, text[column.name][bad], column.type))
+    clean = pd.DataFrame(typed, index=text.index)
+    for ratio in spec.derived:
+        values, bad = _ratio(clean, ratio, spec)
+        clean[ratio.name] = values
+        failures.append(_failure_rows(text.index[bad], ratio.name, text[ratio.denominator][bad], "ratio"))
+    findings = pd.concat(failures, ignore_index=True)
+    failed_ids = pd.Index(findings["record_id"].unique(), dtype="int64")
+    rejects = build_exceptions(text.loc[failed_ids], findings, stage="transform")
+    return TransformOutcome(clean=clean.drop(index=failed_ids), rejects=rejects)
+
+
+def _typed(values: pd.Series, column: ColumnSpec) -> tuple[pd.Series, np.ndarray]:
+    """The typed series (missing where bad) and a mask of values that were present but would not type."""
+    present = values.notna() & (values != "")
+    if column.type == "string":
+        return values, np.zeros(len(values), dtype=bool)
+    if column.type == "integer":
+        ok = values.str.fullmatch(r"-?\d{1,18}", na=False)
+        typed = pd.Series(pd.NA, index=values.index, dtype="Int64")
+        typed[ok] = values[ok].astype("int64")
+    elif column.type == "decimal":
+        whole = column.precision - column.scale
+        ok = values.str.fullmatch(rf"-?\d{{1,{whole}}}(?:\.\d{{1,{column.scale}}})?", na=False)
+        dtype = pd.ArrowDtype(pa.decimal128(column.precision, column.scale))
+        typed = pd.Series(None, index=values.index, dtype=dtype)
+        typed[ok] = values[ok].astype(dtype)
+    else:
+        parsed = pd.to_datetime(values, format=column.format or "%Y-%m-%d", errors="coerce")
+        ok = parsed.notna()
+        typed = parsed.astype("date32[pyarrow]")
+    return typed, (present & ~ok).to_numpy()
+
+
+def _ratio(clean: pd.DataFrame, ratio: RatioSpec, spec: DatasetSpec) -> tuple[pd.Series, np.ndarray]:
+    """numerator / denominator rounded half away from zero, computed exactly in minor units."""
+    scale = 10 ** spec.column(ratio.numerator).scale
+    numerator = clean[ratio.numerator].astype("float64[pyarrow]")  # exact for NUMERIC(12,2) * 100
+    minor = (numerator * scale).round().astype("Int64")
+    denominator = clean[ratio.denominator].astype("Int64")
+    bad = (denominator == 0).fillna(False).to_numpy()
+    safe = denominator.where(denominator != 0, 1)
+    sign = np.sign(minor * safe)
+    quotient = (2 * minor.abs() * 10**ratio.scale // scale + safe.abs()) // (2 * safe.abs())
+    result = sign * quotient
+    text = _minor_units_text(result, ratio.scale)
+    dtype = pd.ArrowDtype(pa.decimal128(spec.column(ratio.numerator).precision, ratio.scale))
+    return text.astype(dtype).where(~bad & result.notna().to_numpy(), None), bad
+
+
+def _minor_units_text(minor: pd.Series, scale: int) -> pd.Series:
+    sign = np.where(minor < 0, "-", "")
+    absolute = minor.abs().fillna(0).astype("int64")
+    whole = (absolute // 10**scale).astype(str)
+    fraction = (absolute % 10**scale).astype(str).str.zfill(scale)
+    return pd.Series(sign, index=minor.index) + whole + "." + fraction
+
+
+def _failure_rows(ids: pd.Index, column: str, values: pd.Series, kind: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "record_id": ids.to_numpy(dtype="int64"),
+            "rule_name": f"typed_as_{kind}",
+            "column_name": column,
+            "error_category": "DATA_FORMAT_ERROR",
+            "severity": "error",
+            "observed_value": values.to_numpy(),
+            "details": f"{column} could not be typed as {kind}",
+        }
+    )

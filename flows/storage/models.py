@@ -1,0 +1,164 @@
+"""The schema: SQLAlchemy 2 table models, portable across SQLite and PostgreSQL.
+
+Alembic migrations (flows/storage/migrations) create these tables; keep the two in step.
+Money is NUMERIC(12,2) (exact on PostgreSQL; SQLite stores NUMERIC with REAL affinity,
+which round-trips 12 significant digits exactly). Every table is indexed on run_id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Money = Numeric(12, 2)
+Timestamp = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every pipeline table."""
+
+
+class PipelineRun(Base):
+    """One pipeline run over one source file."""
+
+    __tablename__ = "pipeline_runs"
+
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(64), index=True)
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    source_name: Mapped[str] = mapped_column(Text)
+    source_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    source_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    suite_name: Mapped[str] = mapped_column(String(128))
+    suite_version: Mapped[str] = mapped_column(String(64))
+    raw_count: Mapped[int | None] = mapped_column(Integer)
+    clean_count: Mapped[int | None] = mapped_column(Integer)
+    exception_count: Mapped[int | None] = mapped_column(Integer)
+    validation_result_count: Mapped[int | None] = mapped_column(Integer)
+    warning_count: Mapped[int | None] = mapped_column(Integer)
+    analytics_count: Mapped[int | None] = mapped_column(Integer)
+    reconciled: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class RawSale(Base):
+    """Every received value as text, exactly as read, with its position in the file."""
+
+    __tablename__ = "raw_sales"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    source_name: Mapped[str] = mapped_column(Text)
+    source_row: Mapped[int] = mapped_column(Integer)
+    ingestion_timestamp: Mapped[dt.datetime] = mapped_column(Timestamp)
+    order_id: Mapped[str | None] = mapped_column(Text)
+    order_date: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    product: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[str | None] = mapped_column(Text)
+    revenue: Mapped[str | None] = mapped_column(Text)
+    extra_fields: Mapped[str | None] = mapped_column(Text)
+
+
+class ValidationResult(Base):
+    """One failed check for one record (record_id is NULL for file-level checks)."""
+
+    __tablename__ = "validation_results"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    dataset: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("raw_sales.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(36))
+    rule_name: Mapped[str] = mapped_column(String(128))
+    expectation_type: Mapped[str] = mapped_column(String(128))
+    column_name: Mapped[str | None] = mapped_column(String(128))
+    control_type: Mapped[str] = mapped_column(String(32))
+    error_category: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    observed_value: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)
+
+
+class CleanSale(Base):
+    """A validated, typed sales record."""
+
+    __tablename__ = "clean_sales"
+
+    record_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("raw_sales.id"), primary_key=True, autoincrement=False
+    )
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    order_id: Mapped[str] = mapped_column(Text)
+    order_date: Mapped[dt.date] = mapped_column(Date)
+    region: Mapped[str] = mapped_column(String(64))
+    product: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    revenue: Mapped[Decimal] = mapped_column(Money)
+    revenue_per_unit: Mapped[Decimal] = mapped_column(Money)
+
+
+class ExceptionRecord(Base):
+    """A quarantined record with every reason it failed and its raw values as JSON."""
+
+    __tablename__ = "exceptions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    dataset: Mapped[str] = mapped_column(String(64))
+    original_record_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("raw_sales.id"), unique=True)
+    error_category: Mapped[str] = mapped_column(String(64), index=True)
+    pipeline_stage: Mapped[str] = mapped_column(String(32))
+    error_count: Mapped[int] = mapped_column(Integer)
+    error_details: Mapped[str] = mapped_column(Text)
+    raw_data: Mapped[str] = mapped_column(Text)
+
+
+class AuditLog(Base):
+    """One event in a run's life: a stage starting or ending, with counts and duration."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    dataset: Mapped[str] = mapped_column(String(64))
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    stage: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(16))
+    logged_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    records_in: Mapped[int | None] = mapped_column(Integer)
+    records_out: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    suite_name: Mapped[str | None] = mapped_column(String(128))
+    suite_version: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str | None] = mapped_column(Text)
+
+
+class AnalyticsSummary(Base):
+    """One aggregate: a measure over one breakdown key (long format, any dataset)."""
+
+    __tablename__ = "analytics_summary"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    dataset: Mapped[str] = mapped_column(String(64))
+    breakdown: Mapped[str] = mapped_column(String(128))
+    key_1: Mapped[str | None] = mapped_column(Text)
+    key_2: Mapped[str | None] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
+class IdBlock(Base):
+    """Next free id of a bulk-loaded table; ids are reserved a block at a time."""
+
+    __tablename__ = "id_blocks"
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_id: Mapped[int] = mapped_column(BigInteger)

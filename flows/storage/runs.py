@@ -1,0 +1,108 @@
+"""Run lifecycle, audit events and the reads that finalize's controls need."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from flows.storage.models import (
+    AnalyticsSummary,
+    AuditLog,
+    Base,
+    ExceptionRecord,
+    PipelineRun,
+    ValidationResult,
+)
+
+RESULT_TABLES = ("analytics_summary", "exceptions", "validation_results")
+
+
+def create_run(conn: Connection, **values: Any) -> None:
+    """Insert a run in status RUNNING."""
+    conn.execute(insert(PipelineRun).values(status="RUNNING", **values))
+
+
+def update_run(conn: Connection, run_id: str, **values: Any) -> None:
+    """Set fields of a run (status, counts, end time...)."""
+    conn.execute(update(PipelineRun).where(PipelineRun.run_id == run_id).values(**values))
+
+
+def get_run(conn: Connection, run_id: str) -> dict[str, Any] | None:
+    """One run as a dict, or None."""
+    row = conn.execute(select(PipelineRun.__table__).where(PipelineRun.run_id == run_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def record_audit(conn: Connection, events: list[dict[str, Any]]) -> None:
+    """Append audit events."""
+    if events:
+        conn.execute(insert(AuditLog), events)
+
+
+def delete_run_results(conn: Connection, run_id: str, clean_table: str, keep: tuple[str, ...] = ()) -> None:
+    """Remove a run's derived rows (raw rows stay: nothing received is ever deleted)."""
+    for name in (n for n in (clean_table, *RESULT_TABLES) if n not in keep):
+        table = Base.metadata.tables[name]
+        conn.execute(delete(table).where(table.c.run_id == run_id))
+
+
+def read_record_ids(conn: Connection, run_id: str, raw_table: str, clean_table: str) -> tuple[np.ndarray, ...]:
+    """The run's record ids in raw, clean and exceptions, as read back from the database."""
+    raw, clean = Base.metadata.tables[raw_table], Base.metadata.tables[clean_table]
+    queries = (
+        select(raw.c.id).where(raw.c.run_id == run_id),
+        select(clean.c.record_id).where(clean.c.run_id == run_id),
+        select(ExceptionRecord.original_record_id).where(ExceptionRecord.run_id == run_id),
+    )
+    return tuple(np.fromiter(conn.execute(q).scalars(), dtype=np.int64) for q in queries)
+
+
+def read_clean_sums(conn: Connection, run_id: str, clean_table: str, measures: list[str]) -> dict[str, Decimal]:
+    """SUM of each measure column over the run's clean rows, to 2 decimals."""
+    table = Base.metadata.tables[clean_table]
+    row = conn.execute(
+        select(*(func.coalesce(func.sum(table.c[m]), 0) for m in measures)).where(table.c.run_id == run_id)
+    ).one()
+    return {m: _cents(v) for m, v in zip(measures, row, strict=True)}
+
+
+def read_analytics_sums(conn: Connection, run_id: str) -> dict[tuple[str, str], Decimal]:
+    """SUM of each (breakdown, measure) over its keys for the run."""
+    t = AnalyticsSummary
+    rows = conn.execute(
+        select(t.breakdown, t.measure, func.sum(t.value)).where(t.run_id == run_id).group_by(t.breakdown, t.measure)
+    )
+    return {(b, m): _cents(v) for b, m, v in rows}
+
+
+def count_rows(conn: Connection, table_name: str, run_id: str) -> int:
+    """How many rows of a table belong to the run."""
+    table = Base.metadata.tables[table_name]
+    return int(conn.execute(select(func.count()).select_from(table).where(table.c.run_id == run_id)).scalar_one())
+
+
+def count_warnings(conn: Connection, run_id: str) -> int:
+    """How many warning-severity findings the run recorded."""
+    t = ValidationResult
+    stmt = select(func.count()).where(t.run_id == run_id, t.severity == "warning")
+    return int(conn.execute(stmt).scalar_one())
+
+
+def exceptions_by_category(conn: Connection, run_id: str) -> dict[str, int]:
+    """Quarantined records per headline category."""
+    t = ExceptionRecord
+    rows = conn.execute(select(t.error_category, func.count()).where(t.run_id == run_id).group_by(t.error_category))
+    return {c: int(n) for c, n in rows}
+
+
+def _cents(value: Any) -> Decimal:
+    return Decimal(str(value if value is not None else 0)).quantize(Decimal("0.01"))
+
+
+def utc_now() -> dt.datetime:
+    """The current time in UTC, timezone-aware."""
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,1 @@
+"""The Panel dashboard (see issue: five tabs over every run)."""
