@@ -51,13 +51,39 @@ def _engine() -> Engine:
 
 
 def _audit(run: RunContext, stage: str, started: Any, t0: float, n_in: int, n_out: int, **details: Any) -> list[dict]:
-    base = {"run_id": run.run_id, "dataset": run.spec.name, "flow_run_id": run.flow_run_id, "stage": stage}
-    suite = {"suite_name": run.spec.suite.name, "suite_version": run.spec.suite.version}
-    end = {"records_in": n_in, "records_out": n_out, "duration_ms": round((time.perf_counter() - t0) * 1000)}
+    """A stage's start and end events; the end carries counts, duration and stage details."""
+    duration_ms = round((time.perf_counter() - t0) * 1000)
     return [
-        {**base, **suite, "event": "start", "logged_at": started},
-        {**base, **suite, **end, "event": "end", "logged_at": runs.utc_now(), "details": json.dumps(details)},
+        _event(run, stage, "start", logged_at=started),
+        _event(run, stage, "end", records_in=n_in, records_out=n_out, duration_ms=duration_ms, details=details),
     ]
+
+
+def _event(
+    run: RunContext,
+    stage: str,
+    event: str,
+    logged_at: Any = None,
+    records_in: int | None = None,
+    records_out: int | None = None,
+    duration_ms: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One audit_log row; every event has every key (a bulk insert takes its columns from the first)."""
+    return {
+        "run_id": run.run_id,
+        "dataset": run.spec.name,
+        "flow_run_id": run.flow_run_id,
+        "stage": stage,
+        "event": event,
+        "logged_at": logged_at or runs.utc_now(),
+        "records_in": records_in,
+        "records_out": records_out,
+        "duration_ms": duration_ms,
+        "suite_name": run.spec.suite.name,
+        "suite_version": run.spec.suite.version,
+        "details": json.dumps(details) if details is not None else None,
+    }
 
 
 @task(name="Open run", **STORAGE_TASK)
@@ -227,7 +253,7 @@ def reject(run: RunContext, reason: str) -> RunSummary:
         runs.update_run(
             conn, run.run_id, status="REJECTED", status_reason=reason, ended_at=runs.utc_now(), reconciled=None
         )
-        runs.record_audit(conn, [_event(run, "reject", reason)])
+        runs.record_audit(conn, [_event(run, "reject", "end", details={"reason": reason})])
         summary = _summary(conn, run, "REJECTED", reason)
     get_run_logger().warning("rejected %s: %s", run.source_name, reason)
     return summary
@@ -240,26 +266,12 @@ def fail(run: RunContext, error: BaseException) -> None:
     with _engine().begin() as conn:
         runs.delete_run_results(conn, run.run_id, run.spec.clean_table)
         runs.update_run(conn, run.run_id, status="FAILED", status_reason=reason[:2000], ended_at=runs.utc_now())
-        runs.record_audit(conn, [_event(run, "failed", reason)])
+        runs.record_audit(conn, [_event(run, "run", "failed", details={"reason": reason})])
     get_run_logger().error("run %s failed: %s", run.run_id, reason)
 
 
 class ReconciliationFailed(RuntimeError):
     """The run's control totals do not balance."""
-
-
-def _event(run: RunContext, stage: str, reason: str) -> dict[str, Any]:
-    return {
-        "run_id": run.run_id,
-        "dataset": run.spec.name,
-        "flow_run_id": run.flow_run_id,
-        "stage": stage,
-        "event": "end",
-        "logged_at": runs.utc_now(),
-        "suite_name": run.spec.suite.name,
-        "suite_version": run.spec.suite.version,
-        "details": json.dumps({"reason": reason}),
-    }
 
 
 def _counts(conn: Any, run: RunContext) -> dict[str, int]:

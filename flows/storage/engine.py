@@ -15,9 +15,10 @@ _PASSWORD_IN_URL = re.compile(r"(://[^:/?#@\s]*:)[^@/\s]*@")
 
 
 def normalize_url(url: str) -> str:
-    """Accept the `postgres://` scheme that Supabase and Heroku hand out."""
-    if url.startswith("postgres://"):
-        return "postgresql://" + url.removeprefix("postgres://")
+    """Pin PostgreSQL URLs to psycopg2 (SQLAlchemy 2.1 would pick psycopg 3); accept `postgres://`."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg2://" + url.removeprefix(scheme)
     return url
 
 
