@@ -7,7 +7,11 @@ from typing import Any
 
 import pandas as pd
 
+from flows.dataset import Rule, Suite
+from flows.stages.validate import FINDING_COLUMNS
+
 COLUMNS = ["order_id", "order_date", "region", "product", "quantity", "revenue"]
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
 
 
 def make_row(**overrides: Any) -> dict[str, str]:
@@ -40,3 +44,43 @@ def write_csv(path: Path, frame: pd.DataFrame) -> Path:
     """Write a frame as the CSV a source system would send."""
     frame.to_csv(path, index=False)
     return path
+
+
+def make_finding(record_id: int | None = 1, rule: Rule | None = None, **overrides: Any) -> dict[str, Any]:
+    """One finding as validate reports it: from `rule`'s meta when given, else a generic error; override any field."""
+    finding: dict[str, Any] = {
+        "record_id": record_id,
+        "rule_id": "00000000-0000-0000-0000-000000000000",
+        "rule_name": "some_rule",
+        "expectation_type": "expect_column_values_to_not_be_null",
+        "column_name": "region",
+        "control_type": "DATA_QUALITY",
+        "error_category": "DATA_QUALITY_ISSUE",
+        "severity": "error",
+        "observed_value": None,
+        "details": None,
+    }
+    if rule is not None:
+        finding.update(
+            rule_id=rule.rule_id,
+            rule_name=rule.name,
+            expectation_type=rule.expectation_type,
+            column_name=rule.column,
+            control_type=rule.control_type,
+            error_category=rule.error_category,
+            severity=rule.severity,
+        )
+    finding.update(overrides)
+    return finding
+
+
+def make_findings(*findings: dict[str, Any]) -> pd.DataFrame:
+    """A findings frame shaped like validate's output, holding `findings` in order."""
+    frame = pd.DataFrame(list(findings), columns=list(FINDING_COLUMNS), dtype="object")
+    frame["record_id"] = frame["record_id"].astype("Int64")
+    return frame
+
+
+def rule_named(suite: Suite, name: str) -> Rule:
+    """The rule of `suite` whose meta.rule is `name`."""
+    return next(r for r in suite.rules if r.name == name)
