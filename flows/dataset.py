@@ -116,10 +116,10 @@ def load_dataset(name: str, expectations_dir: Path) -> DatasetSpec:
     if not path.is_file():
         known = sorted(p.stem for p in expectations_dir.glob("*.yaml"))
         raise SpecError(f"unknown dataset {name!r}: no {path} (known: {', '.join(known) or 'none'})")
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         spec = _parse_dataset(doc, expectations_dir)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise SpecError(f"{path}: {exc}") from exc
     _check_consistency(spec)
     return spec
@@ -203,6 +203,7 @@ def _check_consistency(spec: DatasetSpec) -> None:
     referenced = {spec.business_key, spec.analytics.date, *spec.analytics.dimensions}
     referenced |= {m for m in spec.analytics.measures} | {c for b in spec.analytics.breakdowns for c in b}
     referenced |= {c for d in spec.derived for c in (d.numerator, d.denominator)}
+    referenced |= {r.column for r in spec.suite.rules if r.column}
     unknown = referenced - names - {d.name for d in spec.derived}
     if unknown:
         raise SpecError(f"dataset {spec.name}: unknown columns referenced: {sorted(unknown)}")

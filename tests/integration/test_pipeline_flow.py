@@ -156,3 +156,15 @@ def test_two_runs_keep_distinct_record_ids(pipeline_env: str, tmp_path: Path) ->
     assert ids["id"].is_unique and len(ids) == 20
     assert scalar(pipeline_env, "SELECT COUNT(DISTINCT run_id) FROM clean_sales") == 2
     assert first.run_id != second.run_id
+
+
+@pytest.mark.postgres
+def test_postgres_url_with_sslmode_and_postgres_scheme(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """It accepts Supabase-style URLs: the postgres:// scheme and an sslmode query option."""
+    url = postgres_url.replace("postgresql://", "postgres://") + "?sslmode=prefer"
+    monkeypatch.setenv("DATABASE_URL", url)
+    summary = run_pipeline(source=str(write_csv(tmp_path / "ok.csv", make_frame(3))))
+    assert summary.status == "COMPLETED"
+    assert summary.counts["clean_sales"] == 3

@@ -1,0 +1,240 @@
+"""Tests for running the GX suite over text rows and reading its results as findings (real GX, ephemeral)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from flows.dataset import DatasetSpec
+from flows.generate import generate_sales
+from flows.stages.duplicates import resolve_duplicates
+from flows.stages.validate import (
+    FINDING_COLUMNS,
+    TABLE_LEVEL,
+    SuiteValidator,
+    ValidationCrashed,
+    schema_rejection,
+    validation_view,
+)
+from tests.factories import COLUMNS, make_finding, make_findings, make_frame, rule_named
+
+FIRST_ID = 101  # record ids deliberately differ from row positions
+
+
+@pytest.fixture(scope="module")
+def validator(spec: DatasetSpec) -> Iterator[SuiteValidator]:
+    """One validator for the module: building it imports GX and costs about two seconds."""
+    yield SuiteValidator(spec.suite)
+
+
+def view_of(frame: pd.DataFrame, first: int = FIRST_ID) -> pd.DataFrame:
+    """The validation view of a text frame, with record ids counting from `first`."""
+    return validation_view(frame, pd.Series(range(first, first + len(frame))))
+
+
+@dataclass(frozen=True)
+class RowCase:
+    """A row that breaks exactly one rule, and what the finding must say."""
+
+    rule: str
+    overrides: dict[str, str]
+    category: str
+    severity: str
+    ids: tuple[int, ...] = (FIRST_ID + 2,)  # make_frame(2, [overrides]): the bad row is the third
+
+
+ROW_CASES = [
+    RowCase("order_id_not_null", {"order_id": ""}, "MISSING_REQUIRED_FIELD", "error"),
+    RowCase("order_date_not_null", {"order_date": ""}, "MISSING_REQUIRED_FIELD", "error"),
+    RowCase("region_not_null", {"region": ""}, "MISSING_REQUIRED_FIELD", "error"),
+    RowCase("product_not_null", {"product": ""}, "MISSING_REQUIRED_FIELD", "error"),
+    RowCase("quantity_not_null", {"quantity": ""}, "MISSING_REQUIRED_FIELD", "error"),
+    RowCase("revenue_not_null", {"revenue": ""}, "MISSING_REQUIRED_FIELD", "error"),
+    RowCase("order_id_unique", {"order_id": "ORD-0000001"}, "DATA_QUALITY_ISSUE", "error", (FIRST_ID, FIRST_ID + 2)),
+    RowCase("order_date_iso_format", {"order_date": "2024-3-15"}, "DATA_FORMAT_ERROR", "error"),
+    RowCase("order_date_calendar_date", {"order_date": "2024-02-30"}, "DATA_FORMAT_ERROR", "error"),
+    RowCase("region_in_reference_set", {"region": "Nort"}, "DATA_QUALITY_ISSUE", "error"),
+    RowCase("product_in_reference_set", {"product": "Pickles"}, "DATA_QUALITY_ISSUE", "error"),
+    RowCase("quantity_is_integer", {"quantity": "2.5"}, "DATA_FORMAT_ERROR", "error"),
+    RowCase("quantity_positive", {"quantity": "0"}, "BUSINESS_RULE_VIOLATION", "error"),
+    RowCase("quantity_not_unusually_large", {"quantity": "1500"}, "DATA_QUALITY_ISSUE", "warning"),
+    RowCase("revenue_is_amount", {"revenue": "12..50"}, "DATA_FORMAT_ERROR", "error"),
+    RowCase("revenue_non_negative", {"revenue": "-10.00"}, "BUSINESS_RULE_VIOLATION", "error"),
+]
+
+
+def test_every_row_rule_has_a_case(spec: DatasetSpec) -> None:
+    """It has one violation case per row-level rule of the suite, so a new rule cannot go untested."""
+    row_rules = {r.name for r in spec.suite.rules if r.expectation_type not in TABLE_LEVEL}
+    assert sorted(c.rule for c in ROW_CASES) == sorted(row_rules)
+
+
+@pytest.mark.parametrize("case", ROW_CASES, ids=[c.rule for c in ROW_CASES])
+def test_row_breaking_one_rule(validator: SuiteValidator, spec: DatasetSpec, case: RowCase) -> None:
+    """It reports a row breaking one rule as a finding for exactly that rule, record, category and severity."""
+    frame = make_frame(2, [case.overrides])
+    findings = validator.validate(view_of(frame))
+    assert set(findings["rule_name"]) == {case.rule}
+    assert sorted(findings["record_id"].tolist()) == list(case.ids)
+    rule = rule_named(spec.suite, case.rule)
+    assert (findings["rule_id"] == rule.rule_id).all()
+    assert (findings["column_name"] == rule.column).all()
+    assert (findings["error_category"] == case.category).all()
+    assert (findings["severity"] == case.severity).all()
+    (column, value) = next(iter(case.overrides.items()))
+    observed = findings["observed_value"].iloc[-1]
+    assert pd.isna(observed) if value == "" else observed == value
+
+
+def test_valid_frame_has_no_findings(validator: SuiteValidator) -> None:
+    """It reports nothing for a frame of valid rows, in the findings shape."""
+    findings = validator.validate(view_of(make_frame(25)))
+    assert findings.empty
+    assert list(findings.columns) == list(FINDING_COLUMNS)
+
+
+def test_row_breaking_several_rules(validator: SuiteValidator) -> None:
+    """It reports every rule a row breaks, each as its own finding on that record."""
+    bad = {"order_date": "", "region": "Nort", "quantity": "0", "revenue": "-5.00"}
+    findings = validator.validate(view_of(make_frame(2, [bad])))
+    assert set(findings["rule_name"]) == {
+        "order_date_not_null",
+        "region_in_reference_set",
+        "quantity_positive",
+        "revenue_non_negative",
+    }
+    assert (findings["record_id"] == FIRST_ID + 2).all()
+
+
+def test_every_failing_row_is_reported(validator: SuiteValidator) -> None:
+    """It reports all failing rows by record id, not GX's default sample of twenty."""
+    frame = make_frame(5, [{"region": "Nort"}] * 60)
+    findings = validator.validate(view_of(frame, first=1000))
+    assert sorted(findings["record_id"].tolist()) == list(range(1005, 1065))
+
+
+def test_unsorted_record_ids(validator: SuiteValidator) -> None:
+    """It reports the record id of the failing row even when ids are not in file order."""
+    frame = make_frame(2, [{"product": "Pickles"}])
+    view = validation_view(frame, pd.Series([30, 10, 20]))
+    assert validator.validate(view)["record_id"].tolist() == [20]
+
+
+@pytest.mark.parametrize("missing", COLUMNS)
+def test_missing_column_rejects_the_file(validator: SuiteValidator, missing: str) -> None:
+    """It rejects a file without a required column, naming the column."""
+    findings = validator.check_schema([c for c in COLUMNS if c != missing])
+    errors = findings[findings["severity"] == "error"]
+    assert errors["rule_name"].tolist() == [f"{missing}_column_present"]
+    assert errors["error_category"].tolist() == ["MISSING_REQUIRED_FIELD"]
+    assert findings["record_id"].isna().all()
+    assert schema_rejection(findings) == f"missing required columns: {missing}"
+
+
+def test_several_missing_columns_are_all_named(validator: SuiteValidator) -> None:
+    """It names every missing required column in the rejection."""
+    findings = validator.check_schema(["order_id", "order_date", "product", "quantity"])
+    assert schema_rejection(findings) == "missing required columns: region, revenue"
+
+
+def test_extra_column_is_a_warning(validator: SuiteValidator) -> None:
+    """It reports an unexpected column as one file-level warning that does not reject the file."""
+    findings = validator.check_schema([*COLUMNS, "salesperson"])
+    assert len(findings) == 1
+    finding = findings.iloc[0]
+    assert (finding["rule_name"], finding["severity"], finding["control_type"]) == (
+        "no_unexpected_columns",
+        "warning",
+        "SCHEMA",
+    )
+    assert "salesperson" in finding["details"]
+    assert pd.isna(finding["record_id"])
+    assert schema_rejection(findings) is None
+
+
+def test_expected_header_passes_the_schema(validator: SuiteValidator) -> None:
+    """It finds nothing wrong with a header that has exactly the expected columns, in any order."""
+    findings = validator.check_schema(list(reversed(COLUMNS)))
+    assert findings.empty
+    assert schema_rejection(findings) is None
+
+
+def test_extra_column_in_rows_is_a_table_warning(validator: SuiteValidator) -> None:
+    """It reports an extra column once for the file, not against any record, when validating rows."""
+    frame = make_frame(3).assign(salesperson="Asha")
+    findings = validator.validate(view_of(frame))
+    assert findings["rule_name"].tolist() == ["no_unexpected_columns"]
+    assert findings["record_id"].isna().all()
+
+
+def test_unevaluable_rule_raises(validator: SuiteValidator) -> None:
+    """It raises rather than reporting "no failures" when a rule cannot be evaluated."""
+    frame = make_frame(3).drop(columns="region")
+    with pytest.raises(ValidationCrashed, match="region"):
+        validator.validate(view_of(frame))
+
+
+def test_schema_rejection_without_column_names_the_rules() -> None:
+    """It names the failed file-level rules when no column is missing."""
+    findings = make_findings(
+        make_finding(None, rule_name="row_count_in_range", control_type="SCHEMA", column_name=None),
+        make_finding(None, rule_name="no_unexpected_columns", control_type="SCHEMA", severity="warning"),
+    )
+    assert schema_rejection(findings) == "row_count_in_range"
+
+
+def test_row_errors_do_not_reject_the_file() -> None:
+    """It does not reject a file for row-level errors."""
+    assert schema_rejection(make_findings(make_finding(3, severity="error"))) is None
+
+
+def test_validation_view_nulls_empty_fields() -> None:
+    """It shows GX empty fields as null, indexed by record id, and leaves the source frame as received."""
+    frame = make_frame(1, [{"region": "", "product": " "}])
+    view = validation_view(frame, pd.Series([7, 9]))
+    assert view.index.tolist() == [7, 9] and view.index.name == "record_id"
+    assert pd.isna(view.loc[9, "region"])
+    assert view.loc[9, "product"] == " "
+    assert frame.loc[1, "region"] == ""
+    assert view.loc[7].tolist() == frame.iloc[0].tolist()
+
+
+# Which rule must flag each defect the generator plants.
+DEFECT_RULES: dict[str, tuple[str, ...]] = {
+    "missing_order_date": ("order_date_not_null",),
+    "malformed_order_date": ("order_date_iso_format", "order_date_calendar_date"),
+    "negative_revenue": ("revenue_non_negative",),
+    "non_numeric_revenue": ("revenue_is_amount",),
+    "non_positive_quantity": ("quantity_positive",),
+    "non_integer_quantity": ("quantity_is_integer",),
+    "large_quantity": ("quantity_not_unusually_large",),
+    "invalid_region": ("region_in_reference_set",),
+    "unknown_product": ("product_in_reference_set",),
+    "missing_order_id": ("order_id_not_null",),
+    "exact_duplicate": ("order_id_unique",),
+    "conflicting_duplicate": ("order_id_unique",),
+}
+
+
+def test_detects_exactly_the_planted_defects(validator: SuiteValidator, spec: DatasetSpec) -> None:
+    """It flags, rule by rule, exactly the rows the generator's answer key lists (after duplicate resolution)."""
+    generated = generate_sales(1000, 11)
+    view = view_of(generated.frame, first=1)  # record id = 1-based data row
+    findings = resolve_duplicates(view, validator.validate(view), spec)
+    flagged: dict[str, set[Any]] = {
+        str(rule): set(group["record_id"]) for rule, group in findings.groupby("rule_name", sort=False)
+    }
+    expected: dict[str, set[Any]] = {}
+    for defect, rows in generated.answer_key.items():
+        for rule in DEFECT_RULES[defect]:
+            expected.setdefault(rule, set()).update(rows)
+    malformed = set(generated.answer_key["malformed_order_date"])
+    date_rules = ("order_date_iso_format", "order_date_calendar_date")
+    assert set().union(*(flagged.pop(r, set()) for r in date_rules)) == malformed
+    for rule in date_rules:
+        expected.pop(rule)
+    assert flagged == expected
