@@ -10,6 +10,7 @@ accuracy can be measured. Rates are shares of all rows; counts are rounded, not 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -187,13 +188,20 @@ def answer_key_path(csv_path: Path) -> Path:
     return csv_path.with_name(csv_path.stem + ".answers.json")
 
 
-def write_generated(generated: GeneratedFile, out: Path, seed: int, rates: DefectRates) -> None:
-    """Write the CSV and its answer key next to it."""
+def write_generated(
+    generated: GeneratedFile, out: Path, seed: int, rates: DefectRates, key_path: Path | None = None
+) -> Path:
+    """Write the CSV (atomically: a pickup never sees half a file) and its answer key; return the key's path."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    generated.frame.to_csv(out, index=False)
+    partial = out.with_name(out.name + ".part")
+    generated.frame.to_csv(partial, index=False)
+    partial.replace(out)
     key = {"source": out.name, "seed": seed, "rows": len(generated.frame), "rates": asdict(rates)}
     key["defects"] = generated.answer_key
-    answer_key_path(out).write_text(json.dumps(key, indent=1) + "\n", encoding="utf-8")
+    key_path = key_path or answer_key_path(out)
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    key_path.write_text(json.dumps(key, indent=1) + "\n", encoding="utf-8")
+    return key_path
 
 
 def _parse_rates(items: list[str]) -> DefectRates:
@@ -212,15 +220,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, default=Path("data/sample_sales.csv"))
+    parser.add_argument(
+        "--incoming",
+        type=Path,
+        metavar="DIR",
+        help="drop a new timestamped file into DIR (e.g. data/incoming) instead of --out; key in DIR/../answer_keys",
+    )
     parser.add_argument("--rate", action="append", default=[], metavar="NAME=SHARE", help="override a defect rate")
     parser.add_argument("--clean", action="store_true", help="plant no defects at all")
     args = parser.parse_args(argv)
     rates = DefectRates.none() if args.clean else _parse_rates(args.rate)
     generated = generate_sales(args.rows, args.seed, rates)
-    write_generated(generated, args.out, args.seed, rates)
+    out, key_path = args.out, None
+    if args.incoming:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        out = args.incoming / f"sales_{stamp}.csv"
+        key_path = args.incoming.parent / "answer_keys" / answer_key_path(out).name
+    key = write_generated(generated, out, args.seed, rates, key_path)
     planted = sum(len(v) for v in generated.answer_key.values())
-    key = answer_key_path(args.out)
-    print(f"wrote {len(generated.frame):,} rows to {args.out} ({planted:,} planted defects; answer key {key})")
+    print(f"wrote {len(generated.frame):,} rows to {out} ({planted:,} planted defects; answer key {key})")
 
 
 if __name__ == "__main__":

@@ -6,15 +6,23 @@ python -m flows.pipeline --source data/sample_sales.csv [--dataset sales]
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from prefect import flow
 
 from flows.records import RunSummary
 from flows.stages.ingest import SourceRejected
-from flows.tasks import analyze, fail, finalize, ingest, open_run, reject, route, transform, validate
+from flows.tasks import analyze, fail, finalize, ingest, open_run, publish_report, reject, route, transform, validate
 
 
-@flow(name="sales-pipeline", flow_run_name="{dataset}-{source}", validate_parameters=True)
+def _flow_run_name() -> str:
+    from prefect.runtime import flow_run
+
+    params = flow_run.parameters
+    return f"{params.get('dataset', 'sales')}: {Path(str(params.get('source', '?'))).name}"
+
+
+@flow(name="sales-pipeline", flow_run_name=_flow_run_name, validate_parameters=True)
 def run_pipeline(source: str, dataset: str = "sales") -> RunSummary:
     """Ingest one CSV, validate it with its GX suite, quarantine failures, load and reconcile the rest."""
     run = open_run(source, dataset)
@@ -22,16 +30,19 @@ def run_pipeline(source: str, dataset: str = "sales") -> RunSummary:
         raw = ingest(run)
         validation = validate(run, raw)
         if validation.rejection:
-            return reject(run, validation.rejection)
-        clean_ids = route(run, raw, validation)
-        clean = transform(run, raw, clean_ids)
-        analyze(run, clean)
-        return finalize(run, record_count=len(raw.text))
+            summary = reject(run, validation.rejection)
+        else:
+            clean_ids = route(run, raw, validation)
+            clean = transform(run, raw, clean_ids)
+            analyze(run, clean)
+            summary = finalize(run, record_count=len(raw.text))
     except SourceRejected as rejected:
-        return reject(run, str(rejected))
+        summary = reject(run, str(rejected))
     except Exception as error:
         fail(run, error)
         raise
+    publish_report(run, summary)
+    return summary
 
 
 if __name__ == "__main__":

@@ -10,12 +10,14 @@ from typing import Any
 
 import pandas as pd
 from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from sqlalchemy import Engine
 
 from flows.dataset import load_dataset
 from flows.records import RawBatch, RunContext, RunSummary, ValidationOutcome
+from flows.report import failures_table, summary_markdown
 from flows.settings import get_settings
 from flows.stages.analytics import summarize
 from flows.stages.duplicates import resolve_duplicates
@@ -268,6 +270,23 @@ def fail(run: RunContext, error: BaseException) -> None:
         runs.update_run(conn, run.run_id, status="FAILED", status_reason=reason[:2000], ended_at=runs.utc_now())
         runs.record_audit(conn, [_event(run, "run", "failed", details={"reason": reason})])
     get_run_logger().error("run %s failed: %s", run.run_id, reason)
+
+
+@task(name="Publish run report", **STORAGE_TASK)
+def publish_report(run: RunContext, summary: RunSummary) -> None:
+    """Publish the run summary (markdown) and the failures per control (table) as Prefect artifacts."""
+    with _engine().connect() as conn:
+        failures = runs.failures_by_rule(conn, run.run_id)
+    prefix = run.spec.name.lower().replace("_", "-")
+    raw_count = summary.counts.get(run.spec.raw_table, 0)
+    create_markdown_artifact(
+        summary_markdown(summary), key=f"{prefix}-run-summary", description=f"{run.source_name}: {summary.status}"
+    )
+    create_table_artifact(
+        failures_table(failures, raw_count),
+        key=f"{prefix}-failures-by-control",
+        description=f"Failed checks per control for run {run.run_id}",
+    )
 
 
 class ReconciliationFailed(RuntimeError):

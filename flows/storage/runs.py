@@ -106,3 +106,28 @@ def _cents(value: Any) -> Decimal:
 def utc_now() -> dt.datetime:
     """The current time in UTC, timezone-aware."""
     return dt.datetime.now(dt.UTC)
+
+
+def failures_by_rule(conn: Connection, run_id: str) -> list[dict[str, Any]]:
+    """Failed checks per rule for the run (file-level rules count once)."""
+    t = ValidationResult
+    rows = conn.execute(
+        select(t.rule_name, t.control_type, t.error_category, t.severity, func.count())
+        .where(t.run_id == run_id)
+        .group_by(t.rule_name, t.control_type, t.error_category, t.severity)
+        .order_by(func.count().desc(), t.rule_name)
+    )
+    keys = ("rule", "control_type", "error_category", "severity", "failed")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def find_completed_run(conn: Connection, sha256: str, dataset: str) -> str | None:
+    """The run that already processed a file with this checksum successfully, if any."""
+    t = PipelineRun
+    stmt = (
+        select(t.run_id)
+        .where(t.source_sha256 == sha256, t.dataset == dataset, t.status == "COMPLETED")
+        .order_by(t.started_at)
+        .limit(1)
+    )
+    return conn.execute(stmt).scalar_one_or_none()

@@ -1,0 +1,101 @@
+"""Incoming-folder processing and the Prefect artifacts each run publishes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flows.incoming import process_incoming
+from tests.factories import make_frame, write_csv
+from tests.integration.helpers import read_table, scalar
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _drop(folder: Path, name: str, rows: int, mtime: float, **drop: bool) -> Path:
+    frame = make_frame(rows)
+    if drop.get("revenue"):
+        frame = frame.drop(columns=["revenue"])
+    path = write_csv(folder / name, frame)
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_processes_oldest_first_and_files_each_file_away(pipeline_env: str, tmp_path: Path) -> None:
+    """It runs once per CSV, oldest first, moving each to processed/ or rejected/ with the reason."""
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    _drop(incoming, "b_newer.csv", 4, 2_000_000_000)
+    _drop(incoming, "a_older.csv", 3, 1_000_000_000)
+    _drop(incoming, "c_bad.csv", 2, 3_000_000_000, revenue=True)
+    (incoming / "notes.txt").write_text("not a csv")
+
+    outcomes = process_incoming(incoming=str(incoming), dataset="sales")
+
+    assert list(outcomes.items()) == [
+        ("a_older.csv", "COMPLETED"),
+        ("b_newer.csv", "COMPLETED"),
+        ("c_bad.csv", "REJECTED"),
+    ]
+    assert sorted(p.name for p in (tmp_path / "processed").iterdir()) == ["a_older.csv", "b_newer.csv"]
+    rejected = tmp_path / "rejected"
+    assert sorted(p.name for p in rejected.iterdir()) == ["c_bad.csv", "c_bad.csv.reason.txt"]
+    assert "missing required columns: revenue" in (rejected / "c_bad.csv.reason.txt").read_text()
+    assert [p.name for p in incoming.iterdir()] == ["notes.txt"]
+    runs = read_table(pipeline_env, "pipeline_runs").sort_values("started_at")
+    assert runs["source_name"].tolist() == ["a_older.csv", "b_newer.csv", "c_bad.csv"]
+    assert runs["status"].tolist() == ["COMPLETED", "COMPLETED", "REJECTED"]
+
+
+def test_redropped_file_loads_nothing_new_unless_forced(pipeline_env: str, tmp_path: Path) -> None:
+    """It skips a file whose sha256 was already processed, records the skip, and reloads it only with force."""
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    original = _drop(incoming, "day1.csv", 5, 1_000_000_000)
+    keep = tmp_path / "copy.csv"
+    shutil.copy(original, keep)
+    assert process_incoming(incoming=str(incoming)) == {"day1.csv": "COMPLETED"}
+
+    shutil.copy(keep, incoming / "day1_again.csv")
+    assert process_incoming(incoming=str(incoming)) == {"day1_again.csv": "SKIPPED"}
+    assert scalar(pipeline_env, "SELECT COUNT(*) FROM raw_sales") == 5
+    skipped = read_table(pipeline_env, "pipeline_runs").query("status == 'SKIPPED'")
+    assert len(skipped) == 1 and "already processed successfully" in skipped["status_reason"].iloc[0]
+    assert (tmp_path / "processed" / "day1_again.csv").is_file()
+
+    shutil.copy(keep, incoming / "day1.csv")
+    assert process_incoming(incoming=str(incoming), force=True) == {"day1.csv": "COMPLETED"}
+    assert scalar(pipeline_env, "SELECT COUNT(*) FROM raw_sales") == 10
+    assert len(list((tmp_path / "processed").glob("day1*.csv"))) == 3  # never overwritten
+
+
+async def _artifacts(key: str) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    async with get_client() as client:
+        return await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+
+
+def test_each_run_publishes_summary_and_failures_artifacts(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """It publishes a markdown run summary and a table of failures per control as Prefect artifacts."""
+    import asyncio
+
+    from flows.pipeline import run_pipeline
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    path = write_csv(tmp_path / "mixed.csv", make_frame(3, rows=[{"revenue": "-5.00"}, {"region": "Mars"}]))
+    summary = run_pipeline(source=str(path))
+
+    markdown = [a for a in asyncio.run(_artifacts("sales-run-summary")) if summary.run_id in str(a.data)]
+    assert len(markdown) == 1
+    assert "reconciliation: **balanced**" in str(markdown[0].data)
+    assert "BUSINESS_RULE_VIOLATION" in str(markdown[0].data)
+    tables = [a for a in asyncio.run(_artifacts("sales-failures-by-control")) if summary.run_id in str(a.description)]
+    assert len(tables) == 1
+    assert "revenue_non_negative" in str(tables[0].data) and "region_in_reference_set" in str(tables[0].data)
