@@ -8,7 +8,7 @@ SAMPLE := data/sample_sales.csv
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint venv clean-data
+.PHONY: demo test lint venv clean-data deploy-local
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: venv
 	$(BIN)/python -m flows.storage.migrate
 	$(BIN)/python -m flows.generate --rows $(ROWS) --seed $(SEED) --out $(SAMPLE)
 	$(BIN)/python -m flows.pipeline --source $(SAMPLE)
+
+## deploy-local: Prefect server + process worker + `prefect deploy --all`; Ctrl-C stops both cleanly
+deploy-local: venv
+	$(BIN)/python -m flows.local_stack up
 
 ## lint: ruff (lint + format check) and mypy over flows/ and panel_app/
 lint: venv

@@ -1,0 +1,82 @@
+"""The deployment for real: a local Prefect server and worker from prefect.yaml, `prefect deployment run`."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.generate import DefectRates, generate_sales, write_generated
+from flows.local_stack import DEPLOYMENT, Stack, local_stack
+from tests.conftest import ROOT
+from tests.integration.helpers import read_table
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _api(stack: Stack, path: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{stack.api_url}{path}", data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Path]]:
+    """A real server + process worker on a free port with a throwaway PREFECT_HOME, deployed from prefect.yaml."""
+    work = tmp_path_factory.mktemp("deployment")
+    env = {"DATABASE_URL": f"sqlite:///{work / 'pipeline.db'}", "PREFECT_LOGGING_LEVEL": "INFO"}
+    with local_stack(port=_free_port(), home=work / "prefect-home", log_dir=work / "logs", extra_env=env) as running:
+        yield running, work
+
+
+def test_schedule_is_the_one_the_readme_states(stack: tuple[Stack, Path]) -> None:
+    """It registers the daily 02:00 Asia/Kolkata cron schedule that the README documents."""
+    running, _ = stack
+    deployment = _api(running, f"/deployments/name/{DEPLOYMENT}")
+    schedules = [s["schedule"] for s in deployment["schedules"]]
+    assert [(s["cron"], s["timezone"]) for s in schedules] == [("0 2 * * *", "Asia/Kolkata")]
+    readme = (ROOT / "README.md").read_text()
+    assert re.search(r"`0 2 \* \* \*`.*Asia/Kolkata", readme)
+    assert deployment["description"]
+    assert deployment["work_pool_name"] == "local-pool"
+
+
+def test_deployment_run_processes_the_incoming_folder(stack: tuple[Stack, Path]) -> None:
+    """It completes a `prefect deployment run` that loads the dropped file, moves it, and leaves artifacts and logs."""
+    running, work = stack
+    incoming = work / "incoming"
+    write_generated(generate_sales(800, seed=11), incoming / "drop.csv", 11, DefectRates(), work / "drop.answers.json")
+
+    result = running.prefect("deployment", "run", DEPLOYMENT, "--param", f"incoming={incoming}", "--watch", timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    flow_run_id = re.search(r"UUID: ([0-9a-f-]{36})", result.stdout).group(1)  # type: ignore[union-attr]
+
+    assert (work / "processed" / "drop.csv").is_file()
+    assert not (incoming / "drop.csv").exists()
+    url = f"sqlite:///{work / 'pipeline.db'}"
+    runs = read_table(url, "pipeline_runs")
+    assert runs["status"].tolist() == ["COMPLETED"]
+    assert len(read_table(url, "raw_sales")) == 800
+
+    stored_flow_run = runs["flow_run_id"].iloc[0]  # the pipeline's own (sub)flow run
+    parent = _api(running, f"/flow_runs/{stored_flow_run}")["parent_task_run_id"]
+    assert _api(running, f"/task_runs/{parent}")["flow_run_id"] == flow_run_id
+    artifacts = _api(running, "/artifacts/filter", {"artifacts": {"key": {"any_": ["sales-run-summary"]}}})
+    assert any(runs["run_id"].iloc[0] in str(a["data"]) for a in artifacts)
+    logs = _api(running, "/logs/filter", {"logs": {"flow_run_id": {"any_": [stored_flow_run]}}, "limit": 200})
+    messages = [entry["message"] for entry in logs]
+    assert any(m.startswith("ingest: 800 rows stored") for m in messages), messages[:20]
+    assert any(m.startswith("finalize: reconciled 800") for m in messages)
