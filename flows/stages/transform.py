@@ -73,7 +73,7 @@ def _ratio(clean: pd.DataFrame, ratio: RatioSpec, spec: DatasetSpec) -> tuple[pd
     denominator = clean[ratio.denominator].astype("Int64")
     bad = (denominator == 0).fillna(False).to_numpy()
     safe = denominator.where(denominator != 0, 1)
-    sign = np.sign(minor * safe)
+    sign = np.sign(minor) * np.sign(safe)  # not sign(minor * safe): that product can overflow int64
     quotient = (2 * minor.abs() * 10**ratio.scale // scale + safe.abs()) // (2 * safe.abs())
     result = sign * quotient
     text = _minor_units_text(result, ratio.scale)
@@ -82,7 +82,7 @@ def _ratio(clean: pd.DataFrame, ratio: RatioSpec, spec: DatasetSpec) -> tuple[pd
 
 
 def _minor_units_text(minor: pd.Series, scale: int) -> pd.Series:
-    sign = np.where(minor < 0, "-", "")
+    sign = np.where((minor < 0).fillna(False), "-", "")  # NA where a value did not type
     absolute = minor.abs().fillna(0).astype("int64")
     whole = (absolute // 10**scale).astype(str)
     fraction = (absolute % 10**scale).astype(str).str.zfill(scale)

@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-_PASSWORD_IN_URL = re.compile(r"(://[^:/?#@\s]*:)[^@/\s]*@")
+# user:password@ up to the LAST @ of the netloc (a pasted password may hold an unencoded @),
+# and password=... given as a query parameter (libpq accepts both).
+_PASSWORD_IN_URL = re.compile(r"(://[^:/?#@\s]*:)[^/\s]*@")
+_PASSWORD_PARAM = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
 
 
 def normalize_url(url: str) -> str:
@@ -23,21 +25,31 @@ def normalize_url(url: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ***, safe for logs and errors."""
-    try:
-        return make_url(normalize_url(url)).render_as_string(hide_password=True)
-    except ArgumentError:
-        return _PASSWORD_IN_URL.sub(r"\1***@", url)
+    """The URL (normalised) with its password replaced by ***, safe for logs and errors."""
+    return _mask_patterns(normalize_url(url))
 
 
 def mask_secrets(text: str, url: str) -> str:
     """Remove the URL's password from any message (drivers sometimes echo the DSN)."""
+    masked = _mask_patterns(text)
     try:
         password = make_url(normalize_url(url)).password
-    except ArgumentError:
+    except Exception:  # noqa: BLE001 - an unparseable URL still gets the pattern masking
         password = None
-    masked = _PASSWORD_IN_URL.sub(r"\1***@", text)
-    return masked.replace(str(password), "***") if password else masked
+    for secret in {str(password), *_passwords_in(url)} - {"", "None"}:
+        masked = masked.replace(secret, "***")
+    return masked
+
+
+def _mask_patterns(text: str) -> str:
+    return _PASSWORD_PARAM.sub(r"\1***", _PASSWORD_IN_URL.sub(r"\1***@", text))
+
+
+def _passwords_in(url: str) -> set[str]:
+    """Password substrings of the URL itself, found by the same patterns that mask them."""
+    found = {m.group(0)[len(m.group(1)) : -1] for m in _PASSWORD_IN_URL.finditer(url)}
+    found |= {m.group(0)[len(m.group(1)) :] for m in _PASSWORD_PARAM.finditer(url)}
+    return {f for f in found if len(f) >= 4}
 
 
 @lru_cache(maxsize=8)

@@ -41,6 +41,7 @@ def _drop_rule(rule: str) -> Edit:
     """An edit that removes one expectation from the suite."""
 
     def edit(suite: Doc) -> None:
+        """Remove the expectation."""
         suite["expectations"].remove(_expectation(suite, rule))
 
     return edit
@@ -50,6 +51,7 @@ def _set_meta(rule: str, key: str, value: Any) -> Edit:
     """An edit that sets one meta value of one expectation."""
 
     def edit(suite: Doc) -> None:
+        """Set the meta value."""
         _expectation(suite, rule)["meta"][key] = value
 
     return edit
@@ -59,6 +61,7 @@ def _del_key(rule: str, key: str) -> Edit:
     """An edit that removes one top-level key of one expectation."""
 
     def edit(suite: Doc) -> None:
+        """Delete the key."""
         del _expectation(suite, rule)[key]
 
     return edit
@@ -68,6 +71,7 @@ def _set_column(rule: str, column: str) -> Edit:
     """An edit that points one expectation at another column."""
 
     def edit(suite: Doc) -> None:
+        """Repoint the expectation."""
         _expectation(suite, rule)["kwargs"]["column"] = column
 
     return edit
@@ -83,7 +87,12 @@ def test_loads_the_sales_spec() -> None:
     assert spec.column("order_date").format == "%Y-%m-%d"
     assert all(c.required for c in spec.columns)
     (ratio,) = spec.derived
-    assert (ratio.name, ratio.numerator, ratio.denominator, ratio.scale) == ("revenue_per_unit", "revenue", "quantity", 2)
+    assert (ratio.name, ratio.numerator, ratio.denominator, ratio.scale) == (
+        "revenue_per_unit",
+        "revenue",
+        "quantity",
+        2,
+    )
     assert spec.analytics.measures == ("revenue", "quantity")
     assert spec.analytics.breakdowns == (("order_date",), ("region",), ("product",), ("region", "product"))
 
@@ -131,6 +140,7 @@ def test_optional_column_needs_no_not_null_rule(tmp_path: Path) -> None:
     """It accepts a column that is not required and has no not-null rule."""
 
     def optional_region(spec: Doc) -> None:
+        """Mark region as optional."""
         spec["columns"]["region"]["required"] = False
 
     write_spec(tmp_path, optional_region, _drop_rule("region_not_null"))
@@ -148,7 +158,7 @@ def test_missing_suite_file(tmp_path: Path) -> None:
     """It rejects a spec whose suite file does not exist."""
     write_spec(tmp_path)
     (tmp_path / "sales_orders.json").unlink()
-    with pytest.raises(SpecError, match="sales_orders.json not found"):
+    with pytest.raises(SpecError, match=r"sales_orders\.json not found"):
         load_dataset("sales", tmp_path)
 
 
@@ -156,7 +166,7 @@ def test_malformed_yaml(tmp_path: Path) -> None:
     """It reports a spec file that is not valid YAML as a SpecError naming the file."""
     write_spec(tmp_path)
     (tmp_path / "sales.yaml").write_text("name: [sales\ncolumns: {", encoding="utf-8")
-    with pytest.raises(SpecError, match="sales.yaml"):
+    with pytest.raises(SpecError, match=r"sales\.yaml"):
         load_dataset("sales", tmp_path)
 
 
@@ -172,6 +182,7 @@ def _spec_edit(path: tuple[str, ...], value: Any) -> Edit:
     """An edit that sets (or, for None, deletes) one nested key of the spec."""
 
     def edit(spec: Doc) -> None:
+        """Set or delete the key."""
         *parents, last = path
         target = spec
         for key in parents:

@@ -115,7 +115,7 @@ def test_answer_key_rows_are_sorted_one_based_positions(generated: GeneratedFile
     """It lists each defect's rows as sorted, distinct 1-based positions inside the file."""
     for rows in generated.answer_key.values():
         assert rows == sorted(set(rows))
-        assert 1 <= rows[0] and rows[-1] <= ROWS
+        assert rows[0] >= 1 and rows[-1] <= ROWS
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECT_CHECKS))
@@ -215,12 +215,39 @@ def test_write_generated_round_trips(tmp_path: Path) -> None:
     assert set(key["rates"]) == {f.name for f in fields(DefectRates)}
 
 
+def test_write_generated_leaves_no_partial_file(tmp_path: Path) -> None:
+    """It writes the CSV atomically, leaving no partial file behind, and returns the answer key's path."""
+    out = tmp_path / "sales.csv"
+    key_path = write_generated(generate_sales(20, SEED), out, SEED, DefectRates())
+    assert key_path == answer_key_path(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sales.answers.json", "sales.csv"]
+
+
+def test_write_generated_key_elsewhere(tmp_path: Path) -> None:
+    """It writes the answer key to the path it is given, creating its folder."""
+    key_path = tmp_path / "keys" / "k.json"
+    returned = write_generated(generate_sales(20, SEED), tmp_path / "in" / "s.csv", SEED, DefectRates(), key_path)
+    assert returned == key_path
+    assert json.loads(key_path.read_text(encoding="utf-8"))["source"] == "s.csv"
+    assert not answer_key_path(tmp_path / "in" / "s.csv").exists()
+
+
 def test_cli_clean_flag_writes_a_clean_file(tmp_path: Path) -> None:
     """It writes a file with an empty answer key when run with --clean."""
     out = tmp_path / "clean.csv"
     main(["--rows", "50", "--seed", "1", "--out", str(out), "--clean"])
     assert json.loads(answer_key_path(out).read_text(encoding="utf-8"))["defects"] == {}
     assert len(pd.read_csv(out, dtype=str)) == 50
+
+
+def test_cli_incoming_drops_a_timestamped_file(tmp_path: Path) -> None:
+    """It drops a new timestamped CSV into --incoming and keeps its answer key in a sibling answer_keys folder."""
+    incoming = tmp_path / "incoming"
+    main(["--rows", "20", "--incoming", str(incoming)])
+    (csv,) = incoming.iterdir()
+    assert re.fullmatch(r"sales_\d{8}T\d{12}Z\.csv", csv.name)
+    key = json.loads((tmp_path / "answer_keys" / answer_key_path(csv).name).read_text(encoding="utf-8"))
+    assert (key["source"], key["rows"]) == (csv.name, 20)
 
 
 def test_cli_rejects_an_unknown_rate(tmp_path: Path) -> None:
