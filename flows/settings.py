@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     expectations_dir: Path = Path("expectations")
     data_dir: Path = Path("data")
+    docs_dir: Path = Path("data/docs")
 
 
 def get_settings() -> Settings:

@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from sqlalchemy import Engine
 
+from flows.data_docs import build_run_docs
 from flows.dataset import load_dataset
 from flows.records import RawBatch, RunContext, RunSummary, ValidationOutcome
 from flows.report import failures_table, summary_markdown
@@ -147,11 +148,15 @@ def validate(run: RunContext, raw: RawBatch) -> ValidationOutcome:
     started, t0 = runs.utc_now(), time.perf_counter()
     validator = SuiteValidator(run.spec.suite)
     findings = validator.check_schema(raw.header)
+    results = [validator.last_result]
     rejection = schema_rejection(findings)
     if rejection is None:
         view = validation_view(raw.text, raw.text.index.to_series())
         findings = resolve_duplicates(view, validator.validate(view), run.spec)
+        results.append(validator.last_result)
+    docs_index = build_run_docs(validator.context, results, get_settings().docs_dir, run.run_id)
     with _engine().begin() as conn:
+        runs.update_run(conn, run.run_id, data_docs_path=str(docs_index))
         write_frame(conn, "validation_results", findings.assign(run_id=run.run_id, dataset=run.spec.name))
         flagged = findings["record_id"].nunique()
         runs.record_audit(conn, _audit(run, "validate", started, t0, len(raw.text), flagged, findings=len(findings)))
@@ -277,10 +282,13 @@ def publish_report(run: RunContext, summary: RunSummary) -> None:
     """Publish the run summary (markdown) and the failures per control (table) as Prefect artifacts."""
     with _engine().connect() as conn:
         failures = runs.failures_by_rule(conn, run.run_id)
+        docs = (runs.get_run(conn, run.run_id) or {}).get("data_docs_path")
     prefix = run.spec.name.lower().replace("_", "-")
     raw_count = summary.counts.get(run.spec.raw_table, 0)
     create_markdown_artifact(
-        summary_markdown(summary), key=f"{prefix}-run-summary", description=f"{run.source_name}: {summary.status}"
+        summary_markdown(summary, Path(docs).as_uri() if docs else None),
+        key=f"{prefix}-run-summary",
+        description=f"{run.source_name}: {summary.status}",
     )
     create_table_artifact(
         failures_table(failures, raw_count),

@@ -74,9 +74,10 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def pipeline_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Point the pipeline's settings at the test database and the repo's expectations."""
+def pipeline_env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Point the pipeline's settings at the test database, a scratch docs folder and the repo's expectations."""
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
     monkeypatch.setenv("EXPECTATIONS_DIR", str(ROOT / "expectations"))
     return database_url
 

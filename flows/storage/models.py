@@ -45,6 +45,7 @@ class PipelineRun(Base):
     warning_count: Mapped[int | None] = mapped_column(Integer)
     analytics_count: Mapped[int | None] = mapped_column(Integer)
     reconciled: Mapped[bool | None] = mapped_column(Boolean)
+    data_docs_path: Mapped[str | None] = mapped_column(Text)
 
 
 class RawSale(Base):

@@ -89,6 +89,7 @@ def test_each_run_publishes_summary_and_failures_artifacts(
     from flows.pipeline import run_pipeline
 
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
     path = write_csv(tmp_path / "mixed.csv", make_frame(3, rows=[{"revenue": "-5.00"}, {"region": "Mars"}]))
     summary = run_pipeline(source=str(path))
 
@@ -96,6 +97,7 @@ def test_each_run_publishes_summary_and_failures_artifacts(
     assert len(markdown) == 1
     assert "reconciliation: **balanced**" in str(markdown[0].data)
     assert "BUSINESS_RULE_VIOLATION" in str(markdown[0].data)
+    assert f"Data Docs: [{(tmp_path / 'docs' / summary.run_id / 'index.html').as_uri()}]" in str(markdown[0].data)
     tables = [a for a in asyncio.run(_artifacts("sales-failures-by-control")) if summary.run_id in str(a.description)]
     assert len(tables) == 1
     assert "revenue_non_negative" in str(tables[0].data) and "region_in_reference_set" in str(tables[0].data)

@@ -93,6 +93,9 @@ def test_run_row_and_audit_trail(pipeline_env: str, sample_csv: Path) -> None:
     assert ends.loc["route", "records_out"] == run["clean_count"]
     assert set(audit["flow_run_id"]) == {run["flow_run_id"]}
     assert set(audit["suite_version"]) == {run["suite_version"]}
+    docs = Path(run["data_docs_path"])
+    assert docs.is_file() and docs.parent.name == summary.run_id
+    assert "record_id" in "".join(p.read_text() for p in docs.parent.rglob("validations/**/*.html"))
 
 
 def test_missing_required_column_rejects_the_file(pipeline_env: str, tmp_path: Path) -> None:

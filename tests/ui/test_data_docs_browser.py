@@ -1,0 +1,140 @@
+"""Data Docs in a real browser (Debian's Chromium, driven by Playwright), opened from file:// with no network."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pytest
+
+from flows.data_docs import build_run_docs
+from flows.dataset import load_dataset
+from flows.stages.validate import SuiteValidator, validation_view
+from tests.conftest import ROOT
+from tests.factories import EXPECTATIONS_DIR, make_frame
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Dialog, Page
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+FIRST_ID = 7001
+SCRIPT = "<script>alert(1)</script>"
+BAD_ROWS = [{"product": SCRIPT}, {"region": "Nort"}, {"quantity": ""}]
+BAD_IDS = ("7004", "7005", "7006")
+VALIDATION_ROW = "tr.clickable-row[data-href*='validations/']"  # bootstrap-table rows link by click handler
+BOOTSTRAP_ALERT_SECONDARY = "rgb(226, 227, 229)"  # Bootstrap 4.3.1's .alert-secondary; unstyled it is transparent
+
+
+@dataclass
+class Visit:
+    """A page opened in the browser, with everything it requested and every alert it raised."""
+
+    page: Page
+    requests: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def remote_requests(self) -> list[str]:
+        """Requests that would have left the machine."""
+        return [url for url in self.requests if url.startswith(("http://", "https://"))]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium; skips without it, except in CI, where it must be there."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (apt-get install -y chromium); the Data Docs browser test needs it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The index.html of one run's docs: three good rows and three bad ones, validated by the committed suite."""
+    validator = SuiteValidator(load_dataset("sales", EXPECTATIONS_DIR).suite)
+    frame = make_frame(3, BAD_ROWS)
+    validator.validate(validation_view(frame, pd.Series(range(FIRST_ID, FIRST_ID + len(frame)))))
+    return build_run_docs(validator.context, [validator.last_result], tmp_path_factory.mktemp("docs"), "run-browser")
+
+
+@contextmanager
+def opened(browser: Browser, url: str) -> Iterator[Visit]:
+    """Open `url` in a fresh light-mode page, recording requests, failures and dialogs until the fonts are in."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, color_scheme="light")
+    visit = Visit(page=page)
+    page.on("request", lambda request: visit.requests.append(request.url))
+    page.on("requestfailed", lambda request: visit.failed.append(request.url))
+
+    def record_dialog(dialog: Dialog) -> None:
+        visit.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record_dialog)
+    try:
+        page.goto(url, wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        yield visit
+    finally:
+        page.close()
+
+
+def test_the_index_renders_styled_with_no_network_request(browser: Browser, index: Path) -> None:
+    """From file://, every request stays local and Bootstrap, bootstrap-table, font-awesome and jQuery all load."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with opened(browser, index.as_uri()) as visit:
+        page = visit.page
+        assert visit.requests and all(url.startswith("file://") for url in visit.requests), visit.requests
+        assert visit.remote_requests() == []
+        assert visit.failed == []
+        header = page.locator(".alert-secondary").first
+        assert header.evaluate("e => getComputedStyle(e).backgroundColor") == BOOTSTRAP_ALERT_SECONDARY
+        loaded_fonts = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+        assert any("Font Awesome" in family for family in loaded_fonts), loaded_fonts
+        assert page.evaluate("typeof jQuery === 'function' && typeof jQuery.fn.bootstrapTable === 'function'")
+        assert page.evaluate("typeof vega === 'object' && typeof vegaEmbed === 'function'")
+        assert page.locator(".bootstrap-table").first.is_visible()  # the JS table plugin rebuilt the table
+        assert page.locator(VALIDATION_ROW).first.is_visible()
+        page.screenshot(path=str(ARTIFACTS / "data_docs.png"))
+
+
+def test_the_validation_page_shows_failing_record_ids_and_escaped_values(browser: Browser, index: Path) -> None:
+    """Clicking the run's row opens a page listing the bad rows' record ids and showing a script value as text."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with opened(browser, index.as_uri()) as visit:
+        page = visit.page
+        with page.expect_navigation(wait_until="load"):
+            page.locator(VALIDATION_ROW).first.click()
+        assert "/validations/" in page.url
+        assert page.locator("th", has_text="record_id").first.is_visible()
+        for record_id in BAD_IDS:
+            assert page.get_by_text(record_id, exact=True).first.is_visible(), record_id
+        script_cell = page.get_by_text(SCRIPT, exact=True)
+        script_cell.scroll_into_view_if_needed()
+        assert script_cell.is_visible()
+        assert visit.dialogs == []
+        assert visit.remote_requests() == []
+        assert visit.failed == []
+        page.screenshot(path=str(ARTIFACTS / "data_docs_validation.png"))
