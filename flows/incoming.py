@@ -39,12 +39,16 @@ def list_incoming(incoming: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
+@task(name="Migrate database", **FILE_TASK)
+def migrate() -> None:
+    """Bring the database schema to the newest migration before looking up earlier runs."""
+    upgrade_to_head(get_engine(get_settings().database_url.get_secret_value()))
+
+
 @task(name="Check for an earlier run", **FILE_TASK)
 def earlier_run(path: Path, dataset: str) -> str | None:
     """The run that already processed this exact file (by sha256), if any."""
-    engine = get_engine(get_settings().database_url.get_secret_value())
-    upgrade_to_head(engine)
-    with engine.connect() as conn:
+    with get_engine(get_settings().database_url.get_secret_value()).connect() as conn:
         return runs.find_completed_run(conn, file_sha256(path), dataset)
 
 
@@ -93,6 +97,7 @@ def process_incoming(incoming: str = "data/incoming", dataset: str = "sales", fo
     """Run the pipeline once per CSV in the incoming folder, oldest first, and file each file away."""
     folder = Path(incoming)
     outcomes: dict[str, str] = {}
+    migrate()
     for path in list_incoming(folder):
         earlier = None if force else earlier_run(path, dataset)
         if earlier:

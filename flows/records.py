@@ -49,6 +49,9 @@ class RunSummary:
     source_name: str
     reason: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    raw_count: int = 0
+    clean_count: int = 0
+    exception_count: int = 0
     exceptions_by_category: dict[str, int] = field(default_factory=dict)
     warnings: int = 0
     duration_s: float = 0.0

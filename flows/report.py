@@ -30,8 +30,7 @@ def summary_markdown(summary: RunSummary, docs_link: str | None = None) -> str:
     if summary.reason:
         lines.append(f"- reason: {_code(summary.reason)}")
     if summary.status == "COMPLETED":
-        counts = summary.counts
-        raw, clean, exceptions, *_ = [*counts.values(), 0, 0, 0]  # counts lead with raw, clean, exceptions
+        raw, clean, exceptions = summary.raw_count, summary.clean_count, summary.exception_count
         lines.append(f"- reconciliation: **balanced**: {raw:,} raw = {clean:,} clean + {exceptions:,} exceptions")
     if docs_link:
         lines.append(f"- Data Docs: [{docs_link}]({docs_link})")

@@ -231,21 +231,20 @@ def finalize(run: RunContext, record_count: int) -> RunSummary:
         verdict = reconcile(inputs, record_count)
         if not verdict.balanced:
             raise ReconciliationFailed("; ".join(verdict.problems))
-        counts = _counts(conn, run)
+        summary = _summary(conn, run, "COMPLETED", None)
         runs.update_run(
             conn,
             run.run_id,
             status="COMPLETED",
             ended_at=runs.utc_now(),
-            clean_count=counts[spec.clean_table],
-            exception_count=counts["exceptions"],
-            validation_result_count=counts["validation_results"],
-            warning_count=runs.count_warnings(conn, run.run_id),
-            analytics_count=counts["analytics_summary"],
+            clean_count=summary.clean_count,
+            exception_count=summary.exception_count,
+            validation_result_count=summary.counts["validation_results"],
+            warning_count=summary.warnings,
+            analytics_count=summary.counts["analytics_summary"],
             reconciled=True,
         )
         runs.record_audit(conn, _audit(run, "finalize", started, t0, len(raw_ids), len(clean_ids) + len(exception_ids)))
-        summary = _summary(conn, run, "COMPLETED", None)
     get_run_logger().info(
         "finalize: reconciled %d = %d clean + %d exceptions", len(raw_ids), len(clean_ids), len(exception_ids)
     )
@@ -301,18 +300,18 @@ class ReconciliationFailed(RuntimeError):
     """The run's control totals do not balance."""
 
 
-def _counts(conn: Any, run: RunContext) -> dict[str, int]:
-    tables = (run.spec.raw_table, run.spec.clean_table, "exceptions", "validation_results", "analytics_summary")
-    return {t: runs.count_rows(conn, t, run.run_id) for t in tables}
-
-
 def _summary(conn: Any, run: RunContext, status: str, reason: str | None) -> RunSummary:
+    tables = (run.spec.raw_table, run.spec.clean_table, "exceptions", "validation_results", "analytics_summary")
+    counts = {t: runs.count_rows(conn, t, run.run_id) for t in tables}
     return RunSummary(
         run_id=run.run_id,
         status=status,
         source_name=run.source_name,
         reason=reason,
-        counts=_counts(conn, run),
+        counts=counts,
+        raw_count=counts[run.spec.raw_table],
+        clean_count=counts[run.spec.clean_table],
+        exception_count=counts["exceptions"],
         exceptions_by_category=runs.exceptions_by_category(conn, run.run_id),
         warnings=runs.count_warnings(conn, run.run_id),
         duration_s=(runs.utc_now() - run.started_at).total_seconds(),
