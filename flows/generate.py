@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     """Command line: generate one sample file and its answer key."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=5000)
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seed", type=int, help="default 42; with --incoming, a new seed per drop")
     parser.add_argument("--out", type=Path, default=Path("data/sample_sales.csv"))
     parser.add_argument(
         "--incoming",
@@ -230,15 +230,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clean", action="store_true", help="plant no defects at all")
     args = parser.parse_args(argv)
     rates = DefectRates.none() if args.clean else _parse_rates(args.rate)
-    generated = generate_sales(args.rows, args.seed, rates)
-    out, key_path = args.out, None
+    out, key_path, seed = args.out, None, 42 if args.seed is None else args.seed
     if args.incoming:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        out = args.incoming / f"sales_{stamp}.csv"
+        now = dt.datetime.now(dt.UTC)
+        out = args.incoming / f"sales_{now:%Y%m%dT%H%M%S%fZ}.csv"
         key_path = args.incoming.parent / "answer_keys" / answer_key_path(out).name
-    key = write_generated(generated, out, args.seed, rates, key_path)
+        # Each demo drop is a new file unless a seed is given (the same content would be skipped as a re-drop).
+        seed = int(now.timestamp() * 1e6) % 2**32 if args.seed is None else args.seed
+    generated = generate_sales(args.rows, seed, rates)
+    key = write_generated(generated, out, seed, rates, key_path)
     planted = sum(len(v) for v in generated.answer_key.values())
-    print(f"wrote {len(generated.frame):,} rows to {out} ({planted:,} planted defects; answer key {key})")
+    print(f"wrote {len(generated.frame):,} rows to {out} (seed {seed}, {planted:,} planted defects; answer key {key})")
 
 
 if __name__ == "__main__":

@@ -254,3 +254,16 @@ def test_cli_rejects_an_unknown_rate(tmp_path: Path) -> None:
     """It exits with the known rate names when --rate names an unknown defect."""
     with pytest.raises(SystemExit, match="unknown defect rate 'typo'"):
         main(["--rows", "10", "--out", str(tmp_path / "x.csv"), "--rate", "typo=0.1"])
+
+
+def test_cli_incoming_drops_differ_unless_seeded(tmp_path: Path) -> None:
+    """It gives each --incoming drop new content (so a demo drop is never skipped as a re-drop) unless --seed is set."""
+    incoming = tmp_path / "incoming"
+    main(["--rows", "50", "--incoming", str(incoming)])
+    main(["--rows", "50", "--incoming", str(incoming)])
+    main(["--rows", "50", "--seed", "5", "--incoming", str(tmp_path / "seeded")])
+    main(["--rows", "50", "--seed", "5", "--incoming", str(tmp_path / "seeded")])
+    first, second = (p.read_bytes() for p in sorted(incoming.glob("*.csv")))
+    assert first != second
+    seeded_a, seeded_b = (p.read_bytes() for p in sorted((tmp_path / "seeded").glob("*.csv")))
+    assert seeded_a == seeded_b
