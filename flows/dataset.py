@@ -204,6 +204,9 @@ def _check_consistency(spec: DatasetSpec) -> None:
     referenced |= {m for m in spec.analytics.measures} | {c for b in spec.analytics.breakdowns for c in b}
     referenced |= {c for d in spec.derived for c in (d.numerator, d.denominator)}
     referenced |= {r.column for r in spec.suite.rules if r.column}
+    too_wide = [b for b in spec.analytics.breakdowns if not 1 <= len(b) <= 3]
+    if too_wide:
+        raise SpecError(f"dataset {spec.name}: a breakdown groups by 1 to 3 columns, not {too_wide}")
     unknown = referenced - names - {d.name for d in spec.derived}
     if unknown:
         raise SpecError(f"dataset {spec.name}: unknown columns referenced: {sorted(unknown)}")

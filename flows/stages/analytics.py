@@ -9,7 +9,8 @@ from flows.dataset import DatasetSpec
 
 VALUE_TYPE = pd.ArrowDtype(pa.decimal128(18, 2))
 RECORD_COUNT = "record_count"
-SUMMARY_COLUMNS = ["breakdown", "key_1", "key_2", "measure", "value"]
+MAX_KEYS = 3
+SUMMARY_COLUMNS = ["breakdown", "key_1", "key_2", "key_3", "measure", "value"]
 
 
 def breakdown_name(columns: tuple[str, ...]) -> str:
@@ -41,8 +42,7 @@ def _long(wide: pd.DataFrame, name: str, keys: tuple[str, ...]) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "breakdown": name,
-            "key_1": wide[keys[0]].astype(str) if keys else None,
-            "key_2": wide[keys[1]].astype(str) if len(keys) > 1 else None,
+            **{f"key_{i + 1}": wide[keys[i]].astype(str) if len(keys) > i else None for i in range(MAX_KEYS)},
         },
         index=wide.index,
     )

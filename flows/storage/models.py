@@ -152,6 +152,7 @@ class AnalyticsSummary(Base):
     breakdown: Mapped[str] = mapped_column(String(128))
     key_1: Mapped[str | None] = mapped_column(Text)
     key_2: Mapped[str | None] = mapped_column(Text)
+    key_3: Mapped[str | None] = mapped_column(Text)
     measure: Mapped[str] = mapped_column(String(64))
     value: Mapped[Decimal] = mapped_column(Numeric(18, 2))
 

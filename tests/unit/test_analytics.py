@@ -116,3 +116,22 @@ def test_no_clean_rows(spec: DatasetSpec) -> None:
     empty = summarize(clean_rows(spec, []), spec)
     assert empty.empty
     assert list(empty.columns) == SUMMARY_COLUMNS
+
+
+def test_three_column_breakdown_fills_all_keys(spec: DatasetSpec) -> None:
+    """It aggregates the day x region x product grain into key_1..key_3 and sums to the total."""
+    clean = type_clean_rows(
+        validation_view(
+            make_frame(0, rows=[{"region": "North"}, {"region": "South"}, {"region": "North", "revenue": "1.50"}]),
+            pd.Series([1, 2, 3]),
+        ),
+        spec,
+    ).clean
+    summary = summarize(clean, spec)
+    grain = summary[(summary["breakdown"] == "order_date+region+product") & (summary["measure"] == "revenue")]
+    assert set(zip(grain["key_1"], grain["key_2"], grain["key_3"], strict=True)) == {
+        ("2024-03-15", "North", "Sauces"),
+        ("2024-03-15", "South", "Sauces"),
+    }
+    total = summary[(summary["breakdown"] == "total") & (summary["measure"] == "revenue")]["value"].sum()
+    assert grain["value"].sum() == total

@@ -94,7 +94,13 @@ def test_loads_the_sales_spec() -> None:
         2,
     )
     assert spec.analytics.measures == ("revenue", "quantity")
-    assert spec.analytics.breakdowns == (("order_date",), ("region",), ("product",), ("region", "product"))
+    assert spec.analytics.breakdowns == (
+        ("order_date",),
+        ("region",),
+        ("product",),
+        ("region", "product"),
+        ("order_date", "region", "product"),
+    )
 
 
 def test_reads_every_expectation_as_a_rule() -> None:
