@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flows.pipeline", description="Run the pipeline on one CSV file.")
     parser.add_argument("--source", required=True, help="path of the CSV file to process")
     parser.add_argument("--dataset", default="sales", help="dataset spec in expectations/ (default: sales)")
+    parser.add_argument("--chunk-rows", type=int, help="rows per chunk (default: CHUNK_ROWS or 250,000)")
     args = parser.parse_args(argv)
     os.environ.setdefault("DO_NOT_TRACK", "1")
     from flows.pipeline import run_pipeline
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     from flows.storage.engine import mask_secrets
 
     try:
-        summary = run_pipeline(source=args.source, dataset=args.dataset)
+        summary = run_pipeline(source=args.source, dataset=args.dataset, chunk_rows=args.chunk_rows)
     except Exception as error:  # noqa: BLE001 - the CLI's job is a one-line reason, not a traceback
         message = mask_secrets(f"{type(error).__name__}: {error}", get_settings().database_url.get_secret_value())
         print(f"FAILED: {message.splitlines()[0] if message else type(error).__name__}", file=sys.stderr)

@@ -11,8 +11,22 @@ from pathlib import Path
 from prefect import flow
 
 from flows.records import RunSummary
-from flows.stages.ingest import SourceRejected
-from flows.tasks import analyze, fail, finalize, ingest, open_run, publish_report, reject, route, transform, validate
+from flows.stages.ingest import SourceRejected, read_chunks
+from flows.tasks import (
+    analyze,
+    build_docs,
+    check_schema,
+    fail,
+    finalize,
+    index_rows,
+    ingest,
+    open_run,
+    publish_report,
+    reject,
+    route,
+    transform,
+    validate,
+)
 
 
 def _flow_run_name() -> str:
@@ -23,19 +37,23 @@ def _flow_run_name() -> str:
 
 
 @flow(name="sales-pipeline", flow_run_name=_flow_run_name, validate_parameters=True)
-def run_pipeline(source: str, dataset: str = "sales") -> RunSummary:
-    """Ingest one CSV, validate it with its GX suite, quarantine failures, load and reconcile the rest."""
-    run = open_run(source, dataset)
+def run_pipeline(source: str, dataset: str = "sales", chunk_rows: int | None = None) -> RunSummary:
+    """Stream one CSV in chunks: validate with its GX suite, quarantine failures, load, aggregate, reconcile."""
+    run = open_run(source, dataset, chunk_rows)
     try:
-        raw = ingest(run)
-        validation = validate(run, raw)
-        if validation.rejection:
-            summary = reject(run, validation.rejection)
-        else:
-            clean_ids = route(run, raw, validation)
-            clean = transform(run, raw, clean_ids)
-            analyze(run, clean)
-            summary = finalize(run, record_count=len(raw.text))
+        plan = index_rows(run)
+        schema = check_schema(run, plan.keys.header)
+        partials, results = [], [schema.result]
+        for chunk in read_chunks(run.source, run.chunk_rows):
+            raw = ingest(run, plan, chunk)
+            if schema.rejection:
+                continue  # a rejected file's rows are still stored, never validated
+            validation = validate(run, raw, schema, plan)
+            clean = transform(run, raw, route(run, raw, validation))
+            partials.append(analyze(run, clean, rows_done=raw.last_row, rows_total=plan.keys.rows))
+            results.append(validation.gx_result)
+        build_docs(run, schema, results)
+        summary = reject(run, schema.rejection) if schema.rejection else finalize(run, partials, plan.keys.rows)
     except SourceRejected as rejected:
         summary = reject(run, str(rejected))
     except Exception as error:

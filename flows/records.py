@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from flows.dataset import DatasetSpec
+from flows.stages.keys import KeyIndex
+from flows.stages.validate import SuiteValidator
 
 
 @dataclass(frozen=True)
@@ -22,22 +25,45 @@ class RunContext:
     source_sha256: str
     flow_run_id: str | None
     started_at: dt.datetime
+    chunk_rows: int
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    """What the first pass over the file found: rows, header, repeated keys, and the run's first record id."""
+
+    keys: KeyIndex
+    first_id: int
+
+
+@dataclass(frozen=True)
+class SchemaCheck:
+    """The run's GX validator, the file-level result, and why the file is rejected (None if it is not)."""
+
+    validator: SuiteValidator
+    result: Any
+    rejection: str | None
 
 
 @dataclass(frozen=True)
 class RawBatch:
-    """The file's data rows as received (text, indexed by record id) and its header."""
+    """One chunk of data rows as received (text, indexed by record id) and where it starts in the file."""
 
     text: pd.DataFrame
-    header: tuple[str, ...]
+    first_position: int
+
+    @property
+    def last_row(self) -> int:
+        """The 1-based file row of the chunk's last row."""
+        return self.first_position + len(self.text)
 
 
 @dataclass(frozen=True)
 class ValidationOutcome:
-    """The findings of a run, and the reason the file was rejected as a whole, if it was."""
+    """A chunk's findings, and its GX result trimmed for the Data Docs."""
 
     findings: pd.DataFrame
-    rejection: str | None
+    gx_result: Any
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     expectations_dir: Path = Path("expectations")
     data_dir: Path = Path("data")
     docs_dir: Path = Path("data/docs")
+    dashboard_database_url: SecretStr | None = None
+    prefect_ui_url: str = "http://127.0.0.1:4200"
+    # Rows per chunk: memory is bounded by the chunk, not the file (GX needs ~650 MB per 1M rows).
+    chunk_rows: int = 250_000
 
 
 def get_settings() -> Settings:

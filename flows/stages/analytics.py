@@ -59,3 +59,13 @@ def _as_value(series: pd.Series) -> pd.Series:
     if isinstance(series.dtype, pd.ArrowDtype):
         return pd.Series(pa.array(series).cast(VALUE_TYPE.pyarrow_dtype), index=series.index, dtype=VALUE_TYPE)
     return series.astype("int64").astype(str).astype(VALUE_TYPE)  # int64 -> decimal needs a text hop
+
+
+def combine_summaries(partials: list[pd.DataFrame]) -> pd.DataFrame:
+    """Add up per-chunk summaries key by key (sums and counts are additive); no chunks means no clean rows."""
+    if not partials:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    keys = ["breakdown", "key_1", "key_2", "key_3", "measure"]
+    stacked = pd.concat(partials, ignore_index=True)
+    combined = stacked.groupby(keys, sort=False, dropna=False)["value"].sum().reset_index()
+    return combined[SUMMARY_COLUMNS]

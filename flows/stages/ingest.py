@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -25,6 +28,9 @@ class SourceFile:
     header: tuple[str, ...]
 
 
+READ_OPTIONS: dict[str, Any] = {"dtype": str, "keep_default_na": False, "na_filter": False, "encoding": "utf-8"}
+
+
 def file_sha256(path: Path) -> str:
     """The hex sha256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
@@ -35,32 +41,60 @@ def file_sha256(path: Path) -> str:
 
 
 def read_source(path: Path) -> SourceFile:
-    """Read every field as a string; empty fields stay empty strings, nothing is coerced."""
+    """Read the whole file as text (small files and tests; the pipeline streams with `read_chunks`)."""
+    header = read_header(path)
+    frames = list(read_chunks(path, 1_000_000))
+    frame = pd.concat(frames) if frames else pd.DataFrame({c: pd.Series([], dtype="str") for c in header})
+    return SourceFile(frame=frame.reset_index(drop=True), header=header)
+
+
+def read_header(path: Path) -> tuple[str, ...]:
+    """The file's column names as written."""
+    with _reading(path):
+        return tuple(str(c) for c in pd.read_csv(path, nrows=0, **READ_OPTIONS).columns)
+
+
+def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Stream the data rows as text, `chunk_rows` at a time; nothing is coerced, empty stays ''."""
+    with _reading(path), pd.read_csv(path, chunksize=chunk_rows, **READ_OPTIONS) as reader:
+        yield from reader
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn every way a file can be unreadable into a one-line SourceRejected."""
     if not path.is_file():
         raise SourceRejected(f"source file not found: {path}")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+        yield
     except pd.errors.EmptyDataError:
-        raise SourceRejected("the file is empty: no header and no rows") from None
+        raise SourceRejected("the file is empty: no header row") from None
     except pd.errors.ParserError as exc:
         raise SourceRejected(f"not a readable CSV: {str(exc).strip()}") from None
     except UnicodeDecodeError as exc:
         raise SourceRejected(f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
-    return SourceFile(frame=frame, header=tuple(str(c) for c in frame.columns))
 
 
 def to_raw_rows(
-    source: SourceFile, spec: DatasetSpec, first_id: int, run_id: str, source_name: str, ingested_at: dt.datetime
+    frame: pd.DataFrame,
+    spec: DatasetSpec,
+    first_id: int,
+    run_id: str,
+    source_name: str,
+    ingested_at: dt.datetime,
+    first_row: int = 1,
 ) -> pd.DataFrame:
-    """One raw row per data row: ids, provenance, the spec's columns as text, extras as JSON."""
-    frame = source.frame
+    """One raw row per data row: ids, provenance, the spec's columns as text, extras as JSON.
+
+    `first_row` is the 1-based file position of the frame's first row; its id is `first_id`.
+    """
     n = len(frame)
     raw = pd.DataFrame(
         {
             "id": pd.RangeIndex(first_id, first_id + n),
             "run_id": run_id,
             "source_name": source_name,
-            "source_row": pd.RangeIndex(1, n + 1),
+            "source_row": pd.RangeIndex(first_row, first_row + n),
             "ingestion_timestamp": pd.Timestamp(ingested_at).tz_convert("UTC").tz_localize(None),
         }
     )

@@ -119,17 +119,18 @@ def _findings(rule: Rule, result: Any, frame: pd.DataFrame) -> pd.DataFrame:
         return empty_findings()
     if rule.expectation_type in TABLE_LEVEL:
         details = _table_details(rule, result.result)
-        return _as_findings(rule, pd.Series([pd.NA], dtype="Int64"), [None], [details])
+        return as_findings(rule, pd.Series([pd.NA], dtype="Int64"), [None], [details])
     index_list = result.result.get("unexpected_index_list") or []
     expected = result.result.get("unexpected_count")
     if len(index_list) != expected:
         raise ValidationCrashed(f"rule {rule.name}: GX returned {len(index_list)} row ids for {expected} failures")
     ids = pd.Series([int(item["record_id"]) for item in index_list], dtype="Int64")
     values = frame.loc[ids.to_numpy(dtype="int64"), rule.column].to_numpy() if rule.column else None
-    return _as_findings(rule, ids, values, None)
+    return as_findings(rule, ids, values, None)
 
 
-def _as_findings(rule: Rule, ids: pd.Series, values: Any, details: Any) -> pd.DataFrame:
+def as_findings(rule: Rule, ids: pd.Series, values: Any, details: Any) -> pd.DataFrame:
+    """Findings of one rule: one row per record id, with the observed values and details."""
     return pd.DataFrame(
         {
             "record_id": ids,
@@ -178,3 +179,18 @@ def schema_rejection(findings: pd.DataFrame) -> str | None:
     if missing:
         return f"missing required columns: {', '.join(missing)}"
     return "; ".join(failed["rule_name"].tolist())
+
+
+def row_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """Only the findings about records (file-level rules are recorded once per run, not per chunk)."""
+    return findings[~findings["expectation_type"].isin(TABLE_LEVEL)].reset_index(drop=True)
+
+
+def trim_for_docs(result: Any, limit: int = 200) -> Any:
+    """Cut each expectation's id and value lists to `limit`, so a run's docs cost bounded memory."""
+    for expectation_result in result.results:
+        details = expectation_result.result
+        for name in ("unexpected_index_list", "unexpected_list"):
+            if isinstance(details.get(name), list):
+                details[name] = details[name][:limit]
+    return result

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from flows.dataset import DatasetSpec
 from flows.generate import generate_sales
-from flows.stages.duplicates import resolve_duplicates
+from flows.stages.keys import index_keys, with_file_wide_duplicates
 from flows.stages.validate import (
     FINDING_COLUMNS,
     TABLE_LEVEL,
@@ -224,7 +225,9 @@ def test_detects_exactly_the_planted_defects(validator: SuiteValidator, spec: Da
     """It flags, rule by rule, exactly the rows the generator's answer key lists (after duplicate resolution)."""
     generated = generate_sales(1000, 11)
     view = view_of(generated.frame, first=1)  # record id = 1-based data row
-    findings = resolve_duplicates(view, validator.validate(view), spec)
+    index = index_keys([generated.frame], spec)
+    positions = np.arange(len(generated.frame))
+    findings = with_file_wide_duplicates(validator.validate(view), index, positions, 1, spec.suite.rules)
     flagged: dict[str, set[Any]] = {
         str(rule): set(group["record_id"]) for rule, group in findings.groupby("rule_name", sort=False)
     }
