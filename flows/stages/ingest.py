@@ -95,7 +95,7 @@ def to_raw_rows(
             "run_id": run_id,
             "source_name": source_name,
             "source_row": pd.RangeIndex(first_row, first_row + n),
-            "ingestion_timestamp": pd.Timestamp(ingested_at).tz_convert("UTC").tz_localize(None),
+            "ingestion_timestamp": pd.Timestamp(ingested_at).tz_convert("UTC"),
         }
     )
     for name in spec.column_names:

@@ -96,13 +96,40 @@ class SuiteValidator:
         return self._run(self.definition, view)
 
     def _run(self, definition: Any, frame: pd.DataFrame) -> pd.DataFrame:
-        result = definition.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
+        result = _validate(definition, frame)
         self.last_result = result
         parts = [_findings(self._rules[str(r.expectation_config.id)], r, frame) for r in result.results]
         parts = [p for p in parts if not p.empty]
         if not parts:
             return empty_findings()
         return pd.concat(parts, ignore_index=True)
+
+
+def _validate(definition: Any, frame: pd.DataFrame) -> Any:
+    """What ValidationDefinition.run() does, minus serialising the full result into GX's results store.
+
+    That store copy cost 6.9 of 10.8 s per 250k rows (deepcopy + marshmallow of every failing row id);
+    the Data Docs store a trimmed copy of their own instead (see trim_for_docs).
+    """
+    import datetime as dt
+
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.validator.v1_validator import Validator
+
+    validator = Validator(
+        batch_definition=definition.batch_definition,
+        batch_parameters={"dataframe": frame},
+        result_format=RESULT_FORMAT,
+    )
+    result = validator.validate_expectation_suite(definition.suite)
+    run_id = RunIdentifier(run_time=dt.datetime.now(dt.UTC))
+    result.meta.update(
+        validation_id=definition.id,
+        run_id=run_id,
+        validation_time=run_id.run_time,
+        batch_parameters={"dataframe": "<DATAFRAME>"},
+    )
+    return result
 
 
 def empty_findings() -> pd.DataFrame:

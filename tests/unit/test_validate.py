@@ -241,3 +241,24 @@ def test_detects_exactly_the_planted_defects(validator: SuiteValidator, spec: Da
     for rule in date_rules:
         expected.pop(rule)
     assert flagged == expected
+
+
+def test_calendar_rule_agrees_with_the_calendar_for_every_date(spec: DatasetSpec) -> None:
+    """It accepts exactly the real dates of 1900-2099 (leap years included) among all YYYY-MM-DD strings,
+    and leaves other shapes to the ISO-format rule."""
+    import datetime as dt
+    import re
+
+    rule = next(e for e in spec.suite.document["expectations"] if e["meta"]["rule"] == "order_date_calendar_date")
+    pattern = re.compile(rule["kwargs"]["regex"])
+    for year in range(1890, 2110):
+        for month in range(14):
+            for day in range(33):
+                text = f"{year:04d}-{month:02d}-{day:02d}"
+                try:
+                    real = dt.date(year, month, day) is not None and 1900 <= year <= 2099
+                except ValueError:
+                    real = False
+                assert bool(pattern.search(text)) is real, text
+    for other_shape in ("25/12/2024", "2024-1-5", "not a date", "2024/12/25"):
+        assert pattern.search(other_shape), other_shape
