@@ -123,7 +123,8 @@ def _validate(definition: Any, frame: pd.DataFrame) -> Any:
     )
     result = validator.validate_expectation_suite(definition.suite)
     run_id = RunIdentifier(run_time=dt.datetime.now(dt.UTC))
-    result.meta.update(
+    meta: dict[str, Any] = result.meta  # type: ignore[assignment]
+    meta.update(
         validation_id=definition.id,
         run_id=run_id,
         validation_time=run_id.run_time,

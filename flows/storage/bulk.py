@@ -21,7 +21,8 @@ def write_frame(conn: Connection, table: str, frame: pd.DataFrame) -> int:
         _copy_into(conn, table, columns, frame)
     else:
         wire = _to_sqlite_text(frame)
-        rows = zip(*(column.to_numpy(dtype=object, na_value=None) for _, column in wire.items()), strict=True)
+        values = (column.to_numpy(dtype=object, na_value=None) for _, column in wire.items())  # type: ignore[call-overload]
+        rows = zip(*values, strict=True)
         marks = ", ".join("?" for _ in wire.columns)
         conn.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))
     return len(frame)
