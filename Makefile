@@ -8,7 +8,7 @@ SAMPLE := data/sample_sales.csv
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint venv clean-data deploy-local
+.PHONY: demo test lint venv clean-data deploy-local bench
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: venv
 ## deploy-local: Prefect server + process worker + `prefect deploy --all`; Ctrl-C stops both cleanly
 deploy-local: venv
 	$(BIN)/python -m flows.local_stack up
+
+## bench: the pipeline on 5k/100k/1M rows on PostgreSQL and SQLite vs the seed-style baseline (BENCH_ARGS=--huge for 10M)
+bench: venv
+	$(BIN)/python tests/benchmark.py $(BENCH_ARGS)
 
 ## lint: ruff (lint + format check) and mypy over flows/ and panel_app/
 lint: venv
