@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import Connection, Select, delete, func, insert, select, update
 
 from flows.storage.models import (
@@ -73,7 +74,10 @@ def read_int_column(conn: Connection, query: Select[Any]) -> np.ndarray:
         cursor.copy_expert(f"COPY ({sql}) TO STDOUT", buffer)
     finally:
         cursor.close()
-    return np.array(buffer.getvalue().split(), dtype=np.int64)
+    buffer.seek(0)
+    if not buffer.getvalue():
+        return np.empty(0, dtype=np.int64)
+    return pd.read_csv(buffer, header=None, dtype=np.int64, engine="c")[0].to_numpy()  # C parser: no str objects
 
 
 def read_clean_sums(conn: Connection, run_id: str, clean_table: str, measures: list[str]) -> dict[str, Decimal]:
