@@ -52,14 +52,21 @@ def index_keys(chunks: Iterable[pd.DataFrame], spec: DatasetSpec) -> KeyIndex:
     if not hashes:
         empty_found = pd.DataFrame({"key": pd.Series([], dtype=object), "signature": pd.Series([], dtype="uint64")})
         return KeyIndex(rows, header, _members(empty_found))
-    candidate = pd.Series(np.concatenate(hashes)).duplicated(keep=False).to_numpy() & ~np.concatenate(empty)
-    positions = np.flatnonzero(candidate)
+    positions = _repeated_positions(np.concatenate(hashes), np.concatenate(empty))
     found_keys = pa.chunked_array(keys).take(pa.array(positions)).to_numpy(zero_copy_only=False)
     found = pd.DataFrame(
         {"key": found_keys, "signature": np.concatenate(signatures)[positions]},
         index=pd.Index(positions, name="position"),
     )
     return KeyIndex(rows, header, _members(found))
+
+
+def _repeated_positions(key_hash: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    """Positions whose key hash occurs more than once (sort-based: far less memory than a hash table)."""
+    ordered = np.sort(key_hash)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])  # few values: the repeated hashes
+    del ordered
+    return np.flatnonzero(pd.Series(key_hash).isin(repeated).to_numpy() & ~empty)
 
 
 def _members(found: pd.DataFrame) -> pd.DataFrame:
