@@ -8,7 +8,7 @@ SAMPLE := data/sample_sales.csv
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint venv clean-data deploy-local bench
+.PHONY: demo test lint venv clean-data deploy-local dashboard bench
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ deploy-local: venv
 ## bench: the pipeline on 5k/100k/1M rows on PostgreSQL and SQLite vs the seed-style baseline (BENCH_ARGS=--huge for 10M)
 bench: venv
 	$(BIN)/python tests/benchmark.py $(BENCH_ARGS)
+
+## dashboard: the Panel dashboard on http://127.0.0.1:5006 (DASHBOARD_DATABASE_URL, else DATABASE_URL); offline
+dashboard: venv
+	$(BIN)/panel serve panel_app/app.py --address 127.0.0.1 --port 5006 --allow-websocket-origin=127.0.0.1:5006 --static-dirs docs=data/docs
 
 ## lint: ruff (lint + format check) and mypy over flows/ and panel_app/
 lint: venv

@@ -1,0 +1,134 @@
+"""The dashboard: run, comparison and filters in the sidebar, the run's status, and five tabs.
+
+    make dashboard   # panel serve panel_app/app.py ... --static-dirs docs=data/docs
+
+Reads DASHBOARD_DATABASE_URL if set, else DATABASE_URL (flows.settings), through the storage layer.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+if not __package__:  # run as a script by `panel serve panel_app/app.py`: make the repo's packages importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import panel as pn
+import param
+
+from flows.settings import Settings, get_settings
+from panel_app.data_store import DataStore
+from panel_app.reader import shared_reader
+from panel_app.views import Cards, card_factories, status
+from panel_app.views.common import StoreView, html
+
+TITLE = "Sales data quality"
+# Each tab: its title, what the filters mean there, then its rows of cards (by view name).
+TABS: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
+    (
+        "Sales Analytics",
+        "Clean records only. The date, region and product filters apply (except to revenue per run).",
+        (("kpis",), ("trend",), ("by_region", "by_product"), ("heatmap", "across_runs"), ("comparison",)),
+    ),
+    (
+        "Data Quality",
+        "Per file: the filters do not apply to quality figures.",
+        (("quality",), ("split", "pass_rates"), ("quality_trend",)),
+    ),
+    (
+        "Exceptions",
+        "Region and product filters apply to the values as received; dates do not (a bad date is often the defect)."
+        " Click a bar to list its rows.",
+        (("by_category", "by_rule", "by_raw_region"), ("exception_rows",), ("exception_comparison",)),
+    ),
+    (
+        "Audit Trail",
+        "Every run, whatever its status. Times in UTC.",
+        (("run_details", "stages"), ("stage_events",), ("history",)),
+    ),
+    (
+        "Controls Summary",
+        "Per file: every control of the suite for the selected run, and across runs.",
+        (("controls",), ("failure_trend",), ("reconciliation",)),
+    ),
+)
+
+
+def database_url(settings: Settings) -> str:
+    """DASHBOARD_DATABASE_URL when set, else the pipeline's DATABASE_URL."""
+    return (settings.dashboard_database_url or settings.database_url).get_secret_value()
+
+
+class App(StoreView):
+    """The whole dashboard: a sidebar bound to the DataStore and the five tabs.
+
+    A tab's cards are built when it is first opened, so a page load computes only the first tab.
+    """
+
+    def __init__(self, settings: Settings | None = None, **params: Any) -> None:
+        super().__init__(**params)
+        self.views = Cards(card_factories(self.ds, settings or get_settings()))
+        self.pages = [pn.Column(sizing_mode="stretch_width") for _ in TABS]
+        self.tabs = pn.Tabs(*zip((t for t, *_ in TABS), self.pages, strict=True), sizing_mode="stretch_width")
+        self.tabs.param.watch(lambda _: self._fill_tab(), "active")
+        self._fill_tab()
+        self.check_again = pn.widgets.Button(label="Check again", color="primary", on_click=lambda _: self.ds.reload())
+        self.selection, self.banner = status.Selection(store=self.ds), status.RunBanner(store=self.ds)
+
+    def _fill_tab(self) -> None:
+        column = self.pages[self.tabs.active]
+        if not column.objects:
+            _, scope, rows = TABS[self.tabs.active]
+            note = html(f'<div class="context"><i>{scope}</i></div>', margin=(8, 10, 0, 10))
+            cards = [pn.Row(*(self.views[name] for name in row), sizing_mode="stretch_width") for row in rows]
+            column.objects = [note, *cards]
+
+    def sidebar(self) -> pn.Column:
+        """Run, comparison and filter widgets, bound to the DataStore."""
+        s, wide = self.ds, {"sizing_mode": "stretch_width"}
+        return pn.Column(
+            pn.widgets.Select.from_param(s.param.run_id, **wide),
+            pn.widgets.Select.from_param(s.param.compare_run_id, **wide),
+            pn.widgets.DateRangePicker.from_param(s.param.date_range, **wide),
+            pn.widgets.MultiChoice.from_param(s.param.regions, placeholder="All regions", **wide),
+            pn.widgets.MultiChoice.from_param(s.param.products, placeholder="All products", **wide),
+            pn.Row(
+                pn.widgets.Button(label="Reset filters", on_click=lambda _: s.reset_filters(), **wide),
+                pn.widgets.Button(label="Reload runs", on_click=lambda _: s.reload(), **wide),
+                **wide,
+            ),
+            **wide,
+        )
+
+    @param.depends("store.state")
+    def body(self) -> pn.viewable.Viewable:
+        """The tabs, or the page that explains why there is nothing to show."""
+        if self.ds.state.kind != "ok":
+            return status.state_page(self.ds.state, self.ds.reader.masked_url, self.check_again)
+        return pn.Column(self.selection, self.banner, self.tabs, sizing_mode="stretch_width")
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Row(pn.Column(self.sidebar(), width=300), pn.panel(self.body, sizing_mode="stretch_width"))
+
+    def template(self) -> pn.template.BootstrapTemplate:
+        """The served page (BootstrapTemplate: every asset served locally, no web font)."""
+        return pn.template.BootstrapTemplate(
+            title=TITLE,
+            sidebar=[self.sidebar()],
+            main=[pn.panel(self.body)],
+            header_background="#1d2b3a",
+            sidebar_width=280,
+        )
+
+
+def create_app(settings: Settings | None = None) -> App:
+    """Build the dashboard for the configured database (nothing is read before this is called)."""
+    settings = settings or get_settings()
+    reader = shared_reader(database_url(settings), "sales")
+    return App(store=DataStore(reader, expectations_dir=settings.expectations_dir), settings=settings)
+
+
+if pn.state.served:
+    pn.extension("plotly", "tabulator", sizing_mode="stretch_width")
+    create_app().template().servable(title=TITLE)

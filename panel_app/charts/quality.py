@@ -1,0 +1,134 @@
+"""Quality figures: clean vs quarantined, pass rate per control, quality across runs, exceptions by key."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from panel_app.charts.theme import (
+    ACCENT,
+    ALERT_SCALE,
+    CLEAN,
+    CONTROL_COLORS,
+    MUTED,
+    PRIMARY,
+    QUARANTINED,
+    empty,
+    styled,
+)
+from panel_app.formatting import format_number
+
+MAX_BARS = 12
+
+
+def clean_split(clean: int, quarantined: int) -> go.Figure:
+    """Clean versus quarantined records of a run, as a donut with the quality score in the middle."""
+    total = clean + quarantined
+    if not total:
+        return empty("The run holds no records")
+    fig = go.Figure(
+        go.Pie(
+            labels=["Clean", "Quarantined"],
+            values=[clean, quarantined],
+            hole=0.62,
+            sort=False,
+            marker={"colors": [CLEAN, QUARANTINED]},
+            texttemplate="%{label}<br>%{value:,}",
+            hovertemplate="%{label}: %{value:,} records (%{percent})<extra></extra>",
+        )
+    )
+    fig.add_annotation(text=f"<b>{100 * clean / total:.1f} %</b><br>clean", showarrow=False, font={"size": 18})
+    return styled(fig, 300, legend=False)
+
+
+def pass_rates(controls: pd.DataFrame, compare: pd.DataFrame | None = None) -> go.Figure:
+    """Pass rate of each record-level control, worst first, coloured by control type; comparison as rings."""
+    rows = controls[controls["scope"] == "record"].sort_values("pass_rate_pct", ascending=False)
+    if rows.empty:
+        return empty("No record-level control ran")
+    fig = go.Figure()
+    hover = "%{y}: %{x:.2f} %% pass<br>%{customdata} failed<extra>%{fullData.name}</extra>"
+    if compare is not None and not compare.empty:
+        other = compare.set_index("rule").reindex(rows["rule"]).reset_index()
+        fig.add_scatter(
+            x=other["pass_rate_pct"],
+            y=other["rule"],
+            mode="markers",
+            name="Comparison run",
+            marker={"symbol": "circle-open", "size": 11, "color": MUTED},
+            customdata=other["failed"].map(format_number),
+            hovertemplate=hover,
+        )
+    for control_type, part in rows.groupby("control_type", sort=False):
+        fig.add_scatter(
+            x=part["pass_rate_pct"],
+            y=part["rule"],
+            mode="markers",
+            name=str(control_type),
+            marker={"size": 10, "color": CONTROL_COLORS.get(str(control_type), PRIMARY)},
+            customdata=part["failed"].map(format_number),
+            hovertemplate=hover,
+        )
+    fig.update_yaxes(categoryorder="array", categoryarray=list(rows["rule"]))
+    fig.update_xaxes(ticksuffix=" %", title="records passing")
+    return styled(fig, 420)
+
+
+def quality_trend(history: pd.DataFrame, selected: str | None) -> go.Figure:
+    """Clean and quarantined records per COMPLETED run (stacked) with the quality score as a line."""
+    if history.empty:
+        return empty("No completed run yet")
+    fig = go.Figure()
+    fig.add_bar(
+        x=history["label"],
+        y=history["clean"],
+        name="Clean",
+        marker_color=CLEAN,
+        hovertemplate="%{x}<br>%{y:,} clean<extra></extra>",
+    )
+    fig.add_bar(
+        x=history["label"],
+        y=history["quarantined"],
+        name="Quarantined",
+        marker_color=QUARANTINED,
+        hovertemplate="%{x}<br>%{y:,} quarantined<extra></extra>",
+    )
+    widths = [3 if rid == selected else 0 for rid in history["run_id"]]
+    fig.update_traces(marker_line_color="#1d2b3a", marker_line_width=widths)
+    fig.add_scatter(
+        x=history["label"],
+        y=history["quality_pct"],
+        name="Quality score (% clean)",
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": ACCENT, "width": 2},
+        hovertemplate="%{x}<br>%{y:.2f} %% clean<extra></extra>",
+    )
+    fig.update_layout(
+        barmode="stack",
+        yaxis={"title": "records"},
+        yaxis2={"overlaying": "y", "side": "right", "ticksuffix": " %", "showgrid": False, "rangemode": "tozero"},
+    )
+    fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10})
+    return styled(fig, 320)
+
+
+def failure_heatmap(rates: pd.DataFrame) -> go.Figure:
+    """Failure rate (%) of each record-level control (rows) across the last runs (columns)."""
+    if rates.empty or rates.shape[1] == 0:
+        return empty("No completed run yet")
+    fig = go.Figure(
+        go.Heatmap(
+            z=rates.to_numpy(),
+            x=list(rates.columns),
+            y=list(rates.index),
+            colorscale=ALERT_SCALE,
+            zmin=0,
+            texttemplate="%{z:.1f}",
+            hovertemplate="%{y}<br>%{x}<br>%{z:.2f} %% of records failed<extra></extra>",
+            colorbar={"ticksuffix": " %", "thickness": 12},
+        )
+    )
+    fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10})
+    fig.update_yaxes(autorange="reversed")
+    return styled(fig, 440, legend=False)

@@ -1,0 +1,1 @@
+"""Pure frame-to-frame computations behind the cards: no I/O, no Panel, tested on small frames."""

@@ -1,0 +1,121 @@
+"""The run list: labels, which run to show first, and the per-run tables of the audit and controls tabs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+COMPLETED = "COMPLETED"
+STATUS_NOTE = {
+    "RUNNING": "in progress: its results appear once it completes",
+    "REJECTED": "rejected as a whole: no record was loaded",
+    "FAILED": "failed: its partial results were removed",
+    "SKIPPED": "skipped: the same file was already processed",
+}
+
+
+def reason(run: pd.Series) -> str:
+    """Why a run ended as it did: its recorded reason, else what its status means."""
+    recorded = run["status_reason"]
+    return str(recorded) if pd.notna(recorded) and recorded else STATUS_NOTE.get(str(run["status"]), "")
+
+
+def run_label(run: pd.Series) -> str:
+    """How a run is named in selectors and charts: start time, file, status and a short id."""
+    started = pd.Timestamp(run["started_at"]).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{started} · {run['source_name']} · {run['status']} · {str(run['run_id'])[:8]}"
+
+
+def short_label(run: pd.Series) -> str:
+    """A compact, unique run name for chart axes: day, time and a short id."""
+    return f"{pd.Timestamp(run['started_at']):%d %b %H:%M} #{str(run['run_id'])[:6]}"
+
+
+def completed(runs: pd.DataFrame) -> pd.DataFrame:
+    """The COMPLETED runs, oldest first."""
+    return runs[runs["status"] == COMPLETED].sort_values("started_at", ignore_index=True)
+
+
+def default_run(runs: pd.DataFrame) -> str | None:
+    """The latest COMPLETED run, or the latest run of any status when none completed."""
+    done = completed(runs)
+    if not done.empty:
+        return str(done["run_id"].iloc[-1])
+    return None if runs.empty else str(runs.sort_values("started_at")["run_id"].iloc[-1])
+
+
+def previous_completed(runs: pd.DataFrame, run_id: str) -> str | None:
+    """The COMPLETED run just before this one, for a default comparison."""
+    done = completed(runs)
+    started = runs.loc[runs["run_id"] == run_id, "started_at"]
+    earlier = done[done["started_at"] < started.iloc[0]] if len(started) else done.iloc[0:0]
+    return None if earlier.empty else str(earlier["run_id"].iloc[-1])
+
+
+def duration_s(runs: pd.DataFrame) -> pd.Series:
+    """Wall-clock seconds from start to end (NaN while running)."""
+    return ((runs["ended_at"] - runs["started_at"]).dt.total_seconds()).round(2)
+
+
+def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Every run for the audit trail; a RUNNING run shows only that it is in progress."""
+    table = pd.DataFrame(
+        {
+            "started_utc": runs["started_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "status": runs["status"],
+            "source_file": runs["source_name"],
+            "sha256": runs["source_sha256"].fillna("").str.slice(0, 12),
+            "raw": runs["raw_count"],
+            "clean": runs["clean_count"],
+            "exceptions": runs["exception_count"],
+            "duration_s": duration_s(runs),
+            "reason": runs["status_reason"].fillna(runs["status"].map(STATUS_NOTE)).fillna(""),
+            "run_id": runs["run_id"],
+        }
+    )
+    running = runs["status"] == "RUNNING"
+    table.loc[running, ["raw", "clean", "exceptions"]] = None
+    return table
+
+
+def reconciliation_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per run: raw = clean + quarantined, and whether the pipeline's reconciliation passed."""
+    done = runs[runs["status"] != "RUNNING"].sort_values("started_at", ascending=False)
+    clean, exceptions = done["clean_count"].fillna(0), done["exception_count"].fillna(0)
+    balanced = done["reconciled"].map({True: "balanced", False: "NOT balanced"}).astype(object)
+    return pd.DataFrame(
+        {
+            "started_utc": done["started_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "source_file": done["source_name"],
+            "status": done["status"],
+            "raw": done["raw_count"],
+            "clean": done["clean_count"],
+            "quarantined": done["exception_count"],
+            "unaccounted": (done["raw_count"] - clean - exceptions).where(done["status"] == COMPLETED),
+            "reconciliation": balanced.where(done["reconciled"].notna(), "not reconciled: " + done["status"]),
+            "run_id": done["run_id"],
+        }
+    ).reset_index(drop=True)
+
+
+DOCS_ROUTE = "/docs"  # where `panel serve --static-dirs docs=<DOCS_DIR>` serves the Data Docs
+
+
+def docs_href(data_docs_path: str | None, docs_dir: Path) -> str | None:
+    """The dashboard URL of a run's Data Docs page, if the file is under the served docs folder."""
+    if not data_docs_path:
+        return None
+    page = Path(data_docs_path)
+    try:
+        relative = page.resolve().relative_to(docs_dir.resolve())
+    except ValueError:
+        relative = Path(*page.parts[-2:])  # <run_id>/index.html, when the folder moved
+    return f"{DOCS_ROUTE}/{relative.as_posix()}" if (docs_dir / relative).is_file() else None
+
+
+def flow_run_href(prefect_ui_url: str, flow_run_id: str | None) -> str | None:
+    """The Prefect UI page of a flow run (only for an http(s) UI address)."""
+    if not flow_run_id or not prefect_ui_url.startswith(("http://", "https://")):
+        return None
+    return f"{prefect_ui_url.rstrip('/')}/runs/flow-run/{flow_run_id}"

@@ -1,0 +1,149 @@
+"""Cached reads through the storage layer's queries, shared by every browser session of one database.
+
+A COMPLETED run never changes, so its results are cached until evicted. Lists that grow as runs
+arrive (runs, cross-run aggregates) are re-read after LIST_TTL_S or on `refresh()`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+
+from flows.storage import queries
+from flows.storage.engine import get_engine, mask_secrets, mask_url
+from flows.storage.queries import ExceptionDimension, ExceptionFilter
+
+LIST_TTL_S = 30.0
+LIST_KEYS = frozenset({"runs", "run_totals", "rule_failures", "stage_durations"})
+MAX_ENTRIES = 512
+_SHARED: dict[tuple[str, str], Reader] = {}
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    """What the dashboard can show: `ok`, `empty` (no runs yet) or `unreachable`, and why."""
+
+    kind: Literal["ok", "empty", "unreachable"]
+    detail: str = ""
+
+
+def shared_reader(url: str, dataset: str) -> Reader:
+    """The one Reader of this process for a database URL and dataset (its cache is shared)."""
+    key = (url, dataset)
+    if key not in _SHARED:
+        _SHARED[key] = Reader(url, dataset)
+    return _SHARED[key]
+
+
+def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def _floats(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_numeric(frame[column].astype(object), errors="coerce").astype(float)
+    return frame
+
+
+class Reader:
+    """Reads one database for one dataset through `flows.storage.queries`, with a bounded cache."""
+
+    def __init__(self, url: str, dataset: str = "sales") -> None:
+        self.url, self.dataset, self.masked_url = url, dataset, mask_url(url)
+        self._cache: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _read(self, key: tuple[Hashable, ...], query: Callable[..., Any], *args: Any) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit and (key[0] not in LIST_KEYS or now - hit[0] < LIST_TTL_S):
+                self._cache.move_to_end(key)
+                return hit[1]
+        with get_engine(self.url).connect() as conn:
+            value = query(conn, *args)
+        with self._lock:
+            self._cache[key] = (now, value)
+            while len(self._cache) > MAX_ENTRIES:
+                self._cache.popitem(last=False)
+        return value
+
+    def refresh(self) -> None:
+        """Forget the lists that grow as runs arrive; per-run results stay cached."""
+        with self._lock:
+            for key in [k for k in self._cache if isinstance(k, tuple) and k[0] in LIST_KEYS]:
+                del self._cache[key]
+
+    def state(self) -> DatabaseState:
+        """Connect and say whether there is anything to show; never raises, never shows a password."""
+        if queries.database_missing(self.url):
+            return DatabaseState("empty", f"there is no database file yet at {self.masked_url}")
+        try:
+            with get_engine(self.url).connect() as conn:
+                ready = queries.schema_ready(conn)
+            if ready and not self.runs().empty:
+                return DatabaseState("ok")
+        except Exception as exc:  # noqa: BLE001 - whatever stops the connection becomes the banner
+            message = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""]
+            return DatabaseState("unreachable", mask_secrets(f"{type(exc).__name__}: {message[0]}", self.url))
+        detail = "no pipeline run is recorded yet" if ready else "the pipeline's tables do not exist yet"
+        return DatabaseState("empty", detail)
+
+    def runs(self) -> pd.DataFrame:
+        """Every run of the dataset, newest first, timestamps in UTC."""
+        frame = self._read(("runs",), queries.list_runs, self.dataset)
+        return _utc(frame.copy(), "started_at", "ended_at")
+
+    def grain(
+        self, run_id: str, dates: tuple[Any, Any] | None, regions: tuple[str, ...], products: tuple[str, ...]
+    ) -> pd.DataFrame:
+        """A run's day x region x product aggregates under the filters, as floats."""
+        start, end = dates or (None, None)
+        key = ("grain", run_id, start, end, regions, products)
+        frame = self._read(key, queries.analytics_grain, run_id, start, end, regions, products)
+        return _floats(frame.copy(), *queries.MEASURES)
+
+    def dimensions(self, run_id: str) -> pd.DataFrame:
+        """The dates, regions and products a run's analytics hold."""
+        return self._read(("dimensions", run_id), queries.run_dimensions, run_id)
+
+    def run_totals(self) -> pd.DataFrame:
+        """Revenue, quantity and record count of every COMPLETED run."""
+        return _floats(self._read(("run_totals",), queries.run_totals, self.dataset).copy(), *queries.MEASURES)
+
+    def rule_failures(self) -> pd.DataFrame:
+        """Failed records and findings per COMPLETED run and rule."""
+        return self._read(("rule_failures",), queries.rule_failures, self.dataset)
+
+    def stage_durations(self) -> pd.DataFrame:
+        """Finished stages of every run that is not RUNNING."""
+        return _utc(self._read(("stage_durations",), queries.stage_durations, self.dataset).copy(), "logged_at")
+
+    def audit_events(self, run_id: str) -> pd.DataFrame:
+        """One run's audit events in order."""
+        return _utc(self._read(("audit", run_id), queries.audit_events, run_id).copy(), "logged_at")
+
+    def exception_counts(self, run_id: str, by: ExceptionDimension, f: ExceptionFilter) -> pd.DataFrame:
+        """Quarantined records of a run per category, rule or raw region."""
+        return self._read(("exception_counts", run_id, by, f), queries.exception_counts, run_id, by, f)
+
+    def exception_page(self, run_id: str, f: ExceptionFilter, page: int, size: int) -> tuple[pd.DataFrame, int]:
+        """One page of exception rows (1-based page number) and how many rows match in all."""
+        total = self._read(("exception_total", run_id, f), queries.exception_total, run_id, f)
+        rows = self._read(
+            ("exception_page", run_id, f, page, size), queries.exception_page, run_id, f, (page - 1) * size, size
+        )
+        return rows, int(total)
+
+    def exception_rows(self, run_id: str, f: ExceptionFilter) -> pd.DataFrame:
+        """Every exception row matching the filter (for the CSV export; not cached)."""
+        with get_engine(self.url).connect() as conn:
+            return queries.exception_page(conn, run_id, f, 0, queries.exception_total(conn, run_id, f))

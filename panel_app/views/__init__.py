@@ -1,0 +1,52 @@
+"""One `pn.viewable.Viewer` per card, grouped by tab; each reads the DataStore and draws with `charts`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flows.settings import Settings
+from panel_app.data_store import DataStore
+from panel_app.views import audit, controls, exceptions, quality, sales
+from panel_app.views.common import StoreView
+
+
+def card_factories(store: DataStore, settings: Settings) -> dict[str, Callable[[], StoreView]]:
+    """How to build every card of the dashboard, by name."""
+    s, run_links = store, {"docs_dir": settings.docs_dir, "prefect_ui_url": settings.prefect_ui_url}
+    return {
+        "kpis": lambda: sales.SalesKpis(store=s),
+        "trend": lambda: sales.RevenueTrend(store=s),
+        "by_region": lambda: sales.RevenueBreakdown(store=s, dimension="region"),
+        "by_product": lambda: sales.RevenueBreakdown(store=s, dimension="product"),
+        "heatmap": lambda: sales.RegionProductHeatmap(store=s),
+        "across_runs": lambda: sales.RevenueAcrossRuns(store=s),
+        "comparison": lambda: sales.RunComparison(store=s),
+        "quality": lambda: quality.QualityKpis(store=s),
+        "split": lambda: quality.CleanSplit(store=s),
+        "pass_rates": lambda: quality.PassRates(store=s),
+        "quality_trend": lambda: quality.QualityTrend(store=s),
+        "by_category": lambda: exceptions.ExceptionBreakdown(store=s, dimension="category"),
+        "by_rule": lambda: exceptions.ExceptionBreakdown(store=s, dimension="rule"),
+        "by_raw_region": lambda: exceptions.ExceptionBreakdown(store=s, dimension="region"),
+        "exception_rows": lambda: exceptions.ExceptionTable(store=s),
+        "exception_comparison": lambda: exceptions.ExceptionComparison(store=s),
+        "run_details": lambda: audit.RunDetails(store=s, **run_links),
+        "stages": lambda: audit.StageTimeline(store=s),
+        "stage_events": lambda: audit.StageEvents(store=s),
+        "history": lambda: audit.RunHistory(store=s),
+        "controls": lambda: controls.ControlsTable(store=s),
+        "failure_trend": lambda: controls.FailureTrend(store=s),
+        "reconciliation": lambda: controls.Reconciliation(store=s),
+    }
+
+
+class Cards(dict[str, StoreView]):
+    """The cards by name, each built the first time it is asked for."""
+
+    def __init__(self, factories: dict[str, Callable[[], StoreView]]) -> None:
+        super().__init__()
+        self.factories = factories
+
+    def __missing__(self, name: str) -> StoreView:
+        self[name] = self.factories[name]()
+        return self[name]

@@ -1,0 +1,150 @@
+"""Exceptions cards: counts by category, control and region (click a bar to list its rows), the rows, runs compared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import panel as pn
+import param
+import plotly.graph_objects as go
+
+from flows.storage.queries import ExceptionFilter
+from panel_app.charts.exceptions import exception_bars
+from panel_app.data_store import DataStore
+from panel_app.formatting import format_number, text
+from panel_app.metrics.exceptions import compare_counts, display_rows
+from panel_app.views.common import DataTable, StoreView, card, html, plot
+
+TITLES = {"category": "By headline category", "rule": "By failed control", "region": "By region (as received)"}
+SIDEBAR = ("store.run_id", "store.regions", "store.products")
+PAGE_SIZE = 25
+# Long text wraps (reasons at a fixed width) so the raw values stay on screen next to the reasons.
+WRAPPED = {"reasons": 230, "order_date": 0, "region": 130, "product": 130, "quantity": 0, "revenue": 0}
+
+
+def _sidebar_filter(store: DataStore) -> ExceptionFilter:
+    return ExceptionFilter(regions=tuple(store.regions), products=tuple(store.products))
+
+
+class ExceptionBreakdown(StoreView):
+    """Quarantined records by one dimension; clicking a bar lists those rows in the table."""
+
+    dimension: param.Selector[str] = param.Selector(default="category", objects=list(TITLES))
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.pane = plot(self.figure, 280)
+        self.pane.param.watch(self._clicked, "click_data")
+
+    @param.depends(*SIDEBAR)
+    def counts(self) -> pd.DataFrame:
+        """Quarantined records per key of the dimension, under the sidebar filters."""
+        if not self.ds.has_results:
+            return pd.DataFrame(columns=["key", "records"])
+        return self.ds.reader.exception_counts(self.ds.run_id, self.dimension, _sidebar_filter(self.ds))
+
+    @param.depends(*SIDEBAR)
+    def figure(self) -> go.Figure:
+        """The bar chart."""
+        return exception_bars(self.counts())
+
+    def drill(self, key: str) -> None:
+        """List only the rows with this key in the exceptions table."""
+        self.ds.drill = {self.dimension: key}
+
+    def _clicked(self, event: param.parameterized.Event) -> None:
+        points = (event.new or {}).get("points") or []
+        if points and points[0].get("customdata") is not None:
+            self.drill(str(points[0]["customdata"]))
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return card(TITLES[self.dimension], self.pane)
+
+
+class ExceptionTable(StoreView):
+    """The quarantined rows, searchable and paginated in the database, with every reason and the raw values."""
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        store = self.ds
+        self.search = pn.widgets.TextInput.from_param(
+            store.param.search, placeholder="order id, value or rule name", width=320
+        )
+        self.clear = pn.widgets.Button(label="Show all rows", width=140, on_click=lambda _: setattr(store, "drill", {}))
+        self.previous = pn.widgets.Button(label="‹ Previous", width=110, on_click=lambda _: self._turn(-1))
+        self.next = pn.widgets.Button(label="Next ›", width=110, on_click=lambda _: self._turn(1))
+        name = pn.bind(lambda run: f"exceptions_{(run or 'none')[:8]}.csv", store.param.run_id)
+        self.data = DataTable(self.rows, name, page_size=0, rows=self.all_rows, wrap=WRAPPED)
+
+    def _filter(self) -> ExceptionFilter:
+        return self.ds.exception_filter()
+
+    @param.depends(*SIDEBAR, "store.page", "store.search", "store.drill")
+    def rows(self) -> pd.DataFrame:
+        """The current page of rows."""
+        if not self.ds.has_results:
+            return display_rows(pd.DataFrame(columns=["source_row", "error_details"]))
+        page, _ = self.ds.reader.exception_page(self.ds.run_id, self._filter(), self.ds.page, PAGE_SIZE)
+        return display_rows(page)
+
+    def all_rows(self) -> pd.DataFrame:
+        """Every row matching the filters, with the findings as JSON (what the CSV holds)."""
+        if not self.ds.has_results:
+            return display_rows(pd.DataFrame(columns=["source_row", "error_details"]), with_details=True)
+        return display_rows(self.ds.reader.exception_rows(self.ds.run_id, self._filter()), with_details=True)
+
+    def total(self) -> int:
+        """How many rows match the filters."""
+        if not self.ds.has_results:
+            return 0
+        return self.ds.reader.exception_page(self.ds.run_id, self._filter(), 1, PAGE_SIZE)[1]
+
+    def _turn(self, step: int) -> None:
+        last = max(1, -(-self.total() // PAGE_SIZE))
+        self.ds.page = min(last, max(1, self.ds.page + step))
+
+    @param.depends(*SIDEBAR, "store.page", "store.search", "store.drill")
+    def status(self) -> str:
+        """Which rows are shown, and the drill-down in force (escaped)."""
+        total, page = self.total(), self.ds.page
+        first, last = (page - 1) * PAGE_SIZE + 1, min(total, page * PAGE_SIZE)
+        shown = (
+            f"rows {format_number(first)}–{format_number(last)} of {format_number(total)}"
+            if total
+            else "no matching rows"
+        )
+        drill = "".join(f" · only {text(k)} = <b>{text(v)}</b>" for k, v in self.ds.drill.items())
+        return f'<div class="context">{shown}{drill}</div>'
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        bar = pn.Row(self.search, self.clear, self.previous, self.next, html(self.status, margin=(12, 8)))
+        return card("Quarantined rows: every reason, values as received", bar, self.data.layout())
+
+
+class ExceptionComparison(StoreView):
+    """Quarantined records per category and per control: this run, the comparison run and the change."""
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.data = DataTable(
+            self.frame, "exceptions_compared.csv", numbers=("this_run", "comparison_run", "change"), page_size=0
+        )
+
+    @param.depends(*SIDEBAR, "store.compare_run_id")
+    def frame(self) -> pd.DataFrame:
+        """One row per category and control."""
+        store, parts = self.ds, []
+        if store.has_results and store.compare_run_id:
+            for by in ("category", "rule"):
+                mine = store.reader.exception_counts(store.run_id, by, _sidebar_filter(store))
+                theirs = store.reader.exception_counts(store.compare_run_id, by, _sidebar_filter(store))
+                parts.append(compare_counts(mine, theirs, by))
+        return (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else pd.DataFrame(columns=["by", "key", "this_run", "comparison_run", "change"])
+        )
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return card("Exceptions against the comparison run", self.data.layout())

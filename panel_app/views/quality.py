@@ -1,0 +1,95 @@
+"""Data Quality cards: the run's quality score, clean vs quarantined, pass rate per control, and runs over time."""
+
+from __future__ import annotations
+
+import pandas as pd
+import panel as pn
+import param
+import plotly.graph_objects as go
+
+from panel_app.charts import quality as charts
+from panel_app.charts.theme import empty
+from panel_app.formatting import format_number, format_percent, signed
+from panel_app.metrics.quality import quality_history
+from panel_app.views.common import StoreView, card, html, notice, plot, tile, tiles
+
+RUN = ("store.run_id", "store.compare_run_id", "store.runs")
+
+
+def _score(run: pd.Series) -> float:
+    raw = float(run["raw_count"] or 0)
+    return float(run["clean_count"] or 0) / raw if raw else float("nan")
+
+
+class QualityKpis(StoreView):
+    """Quality score (share of records passing every error rule), clean, quarantined, warnings, reconciliation."""
+
+    @param.depends(*RUN)
+    def markup(self) -> str:
+        """The quality tiles as escaped HTML."""
+        run, other = self.ds.run, self.ds.compare_run
+        if run is None or not self.ds.has_results:
+            return notice("The selected run has no quality results (see the banner above).")
+        score = _score(run)
+        delta, direction = "", 0
+        if other is not None:
+            change = score - _score(other)
+            delta, direction = f"{signed(f'{change * 100:.2f} pts', change)} vs comparison", (change > 0) - (change < 0)
+        balanced = "balanced" if run["reconciled"] else "NOT balanced"
+        return tiles(
+            [
+                tile("quality score", format_percent(score, 2), delta, direction),
+                tile("records received", format_number(run["raw_count"])),
+                tile("clean", format_number(run["clean_count"])),
+                tile("quarantined", format_number(run["exception_count"])),
+                tile("warnings", format_number(run["warning_count"]), "kept in clean data"),
+                tile("reconciliation", balanced, "raw = clean + quarantined"),
+            ]
+        )
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return html(self.markup)
+
+
+class CleanSplit(StoreView):
+    """Clean versus quarantined records of the selected run."""
+
+    @param.depends(*RUN)
+    def figure(self) -> go.Figure:
+        """The donut."""
+        run = self.ds.run
+        if run is None or not self.ds.has_results:
+            return empty("No results for this run")
+        return charts.clean_split(int(run["clean_count"]), int(run["exception_count"]))
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return card("Clean vs quarantined", plot(self.figure, 300))
+
+
+class PassRates(StoreView):
+    """Pass rate of every record-level control in the selected run (the comparison run as rings)."""
+
+    @param.depends(*RUN)
+    def figure(self) -> go.Figure:
+        """The pass-rate dot plot."""
+        controls = self.ds.controls(self.ds.run_id)
+        if controls.empty:
+            return empty("No results for this run")
+        other = self.ds.controls(self.ds.compare_run_id) if self.ds.compare_run_id else None
+        return charts.pass_rates(controls, other)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return card("Pass rate per control", plot(self.figure, 420))
+
+
+class QualityTrend(StoreView):
+    """Clean and quarantined records and the quality score of every completed run."""
+
+    @param.depends("store.runs", "store.run_id")
+    def figure(self) -> go.Figure:
+        """The across-runs figure (the selected run outlined)."""
+        history = quality_history(self.ds.runs) if not self.ds.runs.empty else pd.DataFrame()
+        return charts.quality_trend(history, self.ds.run_id)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return card("Quality across runs", plot(self.figure, 320))

@@ -1,0 +1,254 @@
+"""The served dashboard in a real browser (Debian's Chromium, driven by Playwright), fully offline.
+
+`panel serve panel_app/app.py` runs as a subprocess on a free port against a SQLite database filled
+by real pipeline runs; screenshots of every tab go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+import pytest
+
+from panel_app.formatting import format_inr
+from tests.conftest import ROOT
+from tests.integration.helpers import read_table
+from tests.ui.test_dashboard_components import FORMULA_REGION, HOSTILE_PRODUCT, FilledDatabase, fill_database
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Dialog, Locator, Page
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+TABS = {"Sales Analytics": 5, "Data Quality": 3, "Exceptions": 3, "Audit Trail": 2, "Controls Summary": 1}
+WAIT_MS = 20_000
+
+
+@dataclass
+class Visit:
+    """An open dashboard page, with every URL it requested and every alert it raised."""
+
+    page: Page
+    urls: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def off_machine(self) -> list[str]:
+        """Requests (HTTP or websocket) to any host other than 127.0.0.1."""
+        return [
+            u for u in self.urls if urlparse(u).scheme not in ("blob", "data") and urlparse(u).hostname != "127.0.0.1"
+        ]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium; skips without it, except in CI, where it must be there."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (apt-get install -y chromium); the dashboard browser tests need it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def db(browser: Browser, tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> FilledDatabase:
+    """The SQLite database the component tests use (filled once per session by real runs)."""
+    base = tmp_path_factory.getbasetemp() / "dashboard-sqlite"
+    return fill_database(f"sqlite:///{base / 'pipeline.db'}", base)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(db: FilledDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`panel serve panel_app/app.py` as `make dashboard` runs it, on a free port; yields its base URL."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DASHBOARD_DATABASE_URL": db.url,
+        "DOCS_DIR": str(db.docs_dir),
+        "PREFECT_UI_URL": "http://127.0.0.1:4200",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "panel",
+        "serve",
+        "panel_app/app.py",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    command += [f"--allow-websocket-origin=127.0.0.1:{port}", "--static-dirs", f"docs={db.docs_dir}"]
+    log = tmp_path_factory.mktemp("panel") / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/app", timeout=5) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"panel serve did not come up:\n{log.read_text()}")
+            time.sleep(0.3)
+    yield base
+    process.terminate()
+    process.wait(timeout=15)
+
+
+@contextmanager
+def opened(browser: Browser, base: str) -> Iterator[Visit]:
+    """Open the dashboard in a fresh page and wait for its first chart."""
+    page = browser.new_page(viewport={"width": 1500, "height": 2300}, accept_downloads=True)
+    visit = Visit(page=page)
+    page.on("request", lambda request: visit.urls.append(request.url))
+    page.on("websocket", lambda ws: visit.urls.append(ws.url))
+
+    def record_dialog(dialog: Dialog) -> None:
+        visit.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record_dialog)
+    try:
+        page.goto(f"{base}/app", wait_until="load")
+        page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT_MS)
+        yield visit
+    finally:
+        page.close()
+
+
+def open_tab(page: Page, title: str) -> None:
+    """Click a tab and wait for its content."""
+    page.locator(".bk-tab", has_text=title).first.click()
+    page.wait_for_timeout(300)
+
+
+def pick(page: Page, region: str) -> None:
+    """Choose one region in the sidebar's Regions box (the first multi-choice)."""
+    box = page.locator(".choices").first
+    box.click()
+    option = box.locator(".choices__list--dropdown .choices__item--choice", has_text=re.compile(f"^{region}$"))
+    option.first.click()
+    page.keyboard.press("Escape")
+
+
+def kpi(page: Page, label: str) -> Locator:
+    """The value of a KPI tile."""
+    return page.locator(".kpi", has=page.locator(".label", has_text=label)).first.locator(".value")
+
+
+def expected_revenue(db: FilledDatabase, run_id: str, region: str | None = None) -> str:
+    """The run's clean revenue (optionally one region) from clean_sales, as the tile shows it."""
+    clean = read_table(db.url, "clean_sales", run_id)
+    if region:
+        clean = clean[clean["region"] == region]
+    return format_inr(round(clean["revenue"].astype(float).sum(), 2))
+
+
+def test_every_tab_renders_its_charts_with_no_request_leaving_the_machine(
+    browser: Browser, server: str, db: FilledDatabase
+) -> None:
+    """Each tab draws its Plotly charts; every request goes to 127.0.0.1; screenshots are saved."""
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with opened(browser, server) as visit:
+        page = visit.page
+        for title, charts in TABS.items():
+            open_tab(page, title)
+            plots = page.locator(".js-plotly-plot >> visible=true")
+            expect(plots).to_have_count(charts, timeout=WAIT_MS)
+            for i in range(charts):
+                expect(plots.nth(i).locator(".main-svg").first).to_be_visible(timeout=WAIT_MS)
+            page.wait_for_timeout(600)  # let Plotly finish its transitions before the screenshot
+            page.screenshot(path=str(ARTIFACTS / f"dashboard_{title.lower().replace(' ', '_')}.png"))
+            if title == "Audit Trail":
+                docs = page.locator("a", has_text="open the GX validation report")
+                assert docs.get_attribute("href") == f"/docs/{db.second}/index.html"
+                assert page.request.get(f"{server}/docs/{db.second}/index.html").status == 200
+        assert visit.off_machine() == []
+        assert visit.dialogs == []
+
+
+def test_changing_run_and_region_shows_the_database_numbers(browser: Browser, server: str, db: FilledDatabase) -> None:
+    """The revenue tile equals clean_sales for the latest run, then for North, then for the other run."""
+    from playwright.sync_api import expect
+
+    with opened(browser, server) as visit:
+        page = visit.page
+        revenue = kpi(page, "revenue")
+        expect(revenue).to_have_text(expected_revenue(db, db.second), timeout=WAIT_MS)
+        pick(page, "North")
+        expect(revenue).to_have_text(expected_revenue(db, db.second, "North"), timeout=WAIT_MS)
+        runs = page.locator("select").first
+        runs.select_option(value=runs.locator("option", has_text="sales_first.csv").get_attribute("value"))
+        expect(revenue).to_have_text(expected_revenue(db, db.first, "North"), timeout=WAIT_MS)
+        orders = read_table(db.url, "clean_sales", db.first).query("region == 'North'").shape[0]
+        expect(kpi(page, "orders")).to_have_text(f"{orders:,}" if orders < 100_000 else str(orders), timeout=WAIT_MS)
+        assert visit.off_machine() == []
+
+
+def test_exceptions_search_shows_values_as_text_and_downloads_a_safe_csv(
+    browser: Browser, server: str, tmp_path: Path
+) -> None:
+    """Searching finds the hostile rows, shown as text (no script runs); their CSV neutralises the formula."""
+    from playwright.sync_api import expect
+
+    with opened(browser, server) as visit:
+        page = visit.page
+        open_tab(page, "Exceptions")
+        search = page.get_by_placeholder("order id, value or rule name")
+        search.fill("onerror")
+        search.press("Enter")
+        expect(page.get_by_text(HOSTILE_PRODUCT, exact=True)).to_be_visible(timeout=WAIT_MS)
+        search.fill("hyperlink")
+        search.press("Enter")
+        expect(page.get_by_text("rows 1–1 of 1")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_text(FORMULA_REGION, exact=True)).to_be_visible(timeout=WAIT_MS)
+        with page.expect_download(timeout=WAIT_MS) as download:
+            page.get_by_role("button", name="Download CSV").first.click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        rows = list(csv.DictReader(saved.open(encoding="utf-8")))
+        assert saved.name.startswith("exceptions_") and len(rows) == 1
+        assert rows[0]["region"] == "'" + FORMULA_REGION and rows[0]["order_id"] == "'=1+2"
+        assert "region_in_reference_set" in rows[0]["reasons"]
+        assert visit.dialogs == []
+        assert visit.off_machine() == []
