@@ -5,8 +5,11 @@
 - COMPLETED -> the file moves to `processed/`;
 - REJECTED  -> the file moves to `rejected/`, with `<file>.reason.txt` beside it;
 - already processed successfully (same sha256 and dataset) -> skipped, recorded as a SKIPPED run,
-  and moved to `processed/`; `--force` processes it again;
-- FAILED    -> the file stays in `incoming/` for the next run, and the flow run ends Failed.
+  and moved to `processed/`; `--force` processes it again. On PostgreSQL an advisory lock on the
+  sha256 makes a concurrent pickup of the same bytes wait, then skip;
+- FAILED    -> the file stays in `incoming/` for the next run, and the flow run ends Failed;
+- modified in the last INCOMING_SETTLE_SECONDS (default 5; it may still be being written) -> left
+  in `incoming/`, untouched, for the next pickup.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,7 @@ from flows.settings import get_settings
 from flows.stages.ingest import file_sha256
 from flows.storage import runs
 from flows.storage.engine import get_engine
+from flows.storage.locks import source_lock
 from flows.storage.migrate import upgrade_to_head
 
 FILE_TASK: dict[str, Any] = {"cache_policy": NO_CACHE, "retries": 2, "retry_delay_seconds": 2}
@@ -33,10 +38,21 @@ FILE_TASK: dict[str, Any] = {"cache_policy": NO_CACHE, "retries": 2, "retry_dela
 
 @task(name="List incoming files", **FILE_TASK)
 def list_incoming(incoming: Path) -> list[Path]:
-    """The CSV files waiting in the incoming folder, oldest first."""
+    """The settled CSV files waiting in the incoming folder, oldest first; files still being written wait."""
     incoming.mkdir(parents=True, exist_ok=True)
     files = [p for p in incoming.iterdir() if p.is_file() and p.suffix.lower() == ".csv"]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+    settle = get_settings().incoming_settle_seconds
+    waiting = [p for p in files if not is_settled(p, settle)]
+    for path in waiting:
+        get_run_logger().info("%s was modified in the last %g s: left for the next pickup", path.name, settle)
+    ready = [p for p in files if p not in waiting]
+    return sorted(ready, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def is_settled(path: Path, settle_seconds: float) -> bool:
+    """True when the file was not modified within `settle_seconds` of now (a growing file keeps a fresh mtime)."""
+    # abs(): an mtime far in the future (clock skew, copied timestamps) is not a sign of writing.
+    return abs(time.time() - path.stat().st_mtime) >= settle_seconds
 
 
 @task(name="Migrate database", **FILE_TASK)
@@ -99,25 +115,37 @@ def process_incoming(incoming: str = "data/incoming", dataset: str = "sales", fo
     outcomes: dict[str, str] = {}
     migrate()
     for path in list_incoming(folder):
-        earlier = None if force else earlier_run(path, dataset)
-        if earlier:
-            file_away(path, folder.parent / "processed", record_skip(path, dataset, earlier))
-            outcomes[path.name] = "SKIPPED"
-            continue
-        try:
-            summary = run_pipeline(source=str(path), dataset=dataset)
-        except Exception as error:  # noqa: BLE001 - one bad run must not stop the other files
-            get_run_logger().error("%s failed and stays in %s: %s", path.name, folder, type(error).__name__)
-            outcomes[path.name] = "FAILED"
-            continue
-        rejected = summary.status == "REJECTED"
-        target = folder.parent / ("rejected" if rejected else "processed")
-        file_away(path, target, summary.run_id, summary.reason if rejected else None)
-        outcomes[path.name] = summary.status
+        status = _process_file(path, folder, dataset, force)
+        if status:
+            outcomes[path.name] = status
     failed = sorted(name for name, status in outcomes.items() if status == "FAILED")
     if failed:
         raise RuntimeError(f"{len(failed)} file(s) failed and stay in {folder}: {', '.join(failed)}")
     return outcomes
+
+
+def _process_file(path: Path, folder: Path, dataset: str, force: bool) -> str | None:
+    """Process one file under its sha256 lock, so a concurrent pickup of the same bytes waits, then skips it."""
+    try:
+        sha256 = file_sha256(path)
+    except FileNotFoundError:
+        return None  # another pickup took it after this one listed it
+    with source_lock(get_settings().database_url.get_secret_value(), sha256):
+        if not path.is_file():
+            return None
+        earlier = None if force else earlier_run(path, dataset)
+        if earlier:
+            file_away(path, folder.parent / "processed", record_skip(path, dataset, earlier))
+            return "SKIPPED"
+        try:
+            summary = run_pipeline(source=str(path), dataset=dataset)
+        except Exception as error:  # noqa: BLE001 - one bad run must not stop the other files
+            get_run_logger().error("%s failed and stays in %s: %s", path.name, folder, type(error).__name__)
+            return "FAILED"
+        rejected = summary.status == "REJECTED"
+        target = folder.parent / ("rejected" if rejected else "processed")
+        file_away(path, target, summary.run_id, summary.reason if rejected else None)
+        return summary.status
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,12 +6,15 @@ python -m flows.pipeline --source data/sample_sales.csv [--dataset sales]
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 
 from prefect import flow
 
-from flows.records import RunSummary
+from flows.records import RunContext, RunSummary
+from flows.settings import get_settings
 from flows.stages.ingest import SourceRejected, read_chunks
+from flows.storage.locks import run_lock
 from flows.tasks import (
     analyze,
     build_docs,
@@ -39,7 +42,13 @@ def _flow_run_name() -> str:
 @flow(name="sales-pipeline", flow_run_name=_flow_run_name, validate_parameters=True)
 def run_pipeline(source: str, dataset: str = "sales", chunk_rows: int | None = None) -> RunSummary:
     """Stream one CSV in chunks: validate with its GX suite, quarantine failures, load, aggregate, reconcile."""
-    run = open_run(source, dataset, chunk_rows)
+    run_id = str(uuid.uuid4())
+    with run_lock(get_settings().database_url.get_secret_value(), run_id):  # held while the run is alive
+        return _run(open_run(source, dataset, chunk_rows, run_id))
+
+
+def _run(run: RunContext) -> RunSummary:
+    """The stages of one opened run, then its report."""
     try:
         plan = index_rows(run)
         schema = check_schema(run, plan.keys.header)

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     prefect_ui_url: str = "http://127.0.0.1:4200"
     # Rows per chunk: memory is bounded by the chunk, not the file (GX needs ~650 MB per 1M rows).
     chunk_rows: int = 250_000
+    # Limits: a file over either is REJECTED before any of its rows is stored.
+    max_file_bytes: int = 2 * 1024**3
+    max_file_rows: int = 20_000_000
+    # The incoming flow leaves files modified this recently for the next pickup (they may still be written).
+    incoming_settle_seconds: float = 5.0
 
 
 def get_settings() -> Settings:

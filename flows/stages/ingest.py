@@ -28,7 +28,14 @@ class SourceFile:
     header: tuple[str, ...]
 
 
-READ_OPTIONS: dict[str, Any] = {"dtype": str, "keep_default_na": False, "na_filter": False, "encoding": "utf-8"}
+# utf-8-sig drops a UTF-8 byte-order mark; index_col=False stops pandas turning the first column into an index.
+READ_OPTIONS: dict[str, Any] = {
+    "dtype": str,
+    "index_col": False,
+    "keep_default_na": False,
+    "na_filter": False,
+    "encoding": "utf-8-sig",
+}
 
 
 def file_sha256(path: Path) -> str:
@@ -55,9 +62,12 @@ def read_header(path: Path) -> tuple[str, ...]:
 
 
 def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """Stream the data rows as text, `chunk_rows` at a time; nothing is coerced, empty stays ''."""
+    """Stream the data rows as text, `chunk_rows` at a time; nothing is coerced, empty stays ''.
+
+    A header-only file yields no chunk at all (pandas would yield one empty frame).
+    """
     with _reading(path), pd.read_csv(path, chunksize=chunk_rows, **READ_OPTIONS) as reader:
-        yield from reader
+        yield from (chunk for chunk in reader if len(chunk))
 
 
 @contextmanager

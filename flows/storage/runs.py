@@ -52,6 +52,12 @@ def delete_run_results(conn: Connection, run_id: str, clean_table: str, keep: tu
         conn.execute(delete(table).where(table.c.run_id == run_id))
 
 
+def running_run_ids(conn: Connection, dataset: str) -> list[str]:
+    """The ids of the dataset's runs still marked RUNNING."""
+    t = PipelineRun
+    return list(conn.execute(select(t.run_id).where(t.dataset == dataset, t.status == "RUNNING")).scalars())
+
+
 def read_record_ids(conn: Connection, run_id: str, raw_table: str, clean_table: str) -> tuple[np.ndarray, ...]:
     """The run's record ids in raw, clean and exceptions, as read back from the database."""
     raw, clean = Base.metadata.tables[raw_table], Base.metadata.tables[clean_table]

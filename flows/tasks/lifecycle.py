@@ -21,28 +21,34 @@ from flows.stages.analytics import combine_summaries
 from flows.stages.ingest import file_sha256, read_chunks, read_header
 from flows.stages.keys import index_keys
 from flows.stages.reconcile import ReconciliationInputs, reconcile
+from flows.stages.screen import screen_file
 from flows.stages.validate import SuiteValidator, schema_rejection, trim_for_docs
 from flows.storage import runs
 from flows.storage.bulk import reserve_ids, write_frame
 from flows.storage.engine import mask_secrets
+from flows.storage.locks import is_abandoned
 from flows.storage.migrate import upgrade_to_head
 from flows.tasks.common import STORAGE_TASK, audit, engine, event
 
 
 @task(name="Open run", **STORAGE_TASK)
-def open_run(source: str, dataset: str, chunk_rows: int | None = None) -> RunContext:
-    """Migrate the database, load the dataset spec and suite, and record the run as RUNNING."""
+def open_run(source: str, dataset: str, chunk_rows: int | None = None, run_id: str | None = None) -> RunContext:
+    """Migrate the database, clean up abandoned runs, load the dataset spec and suite, and record the run as RUNNING."""
     settings = get_settings()
     spec = load_dataset(dataset, settings.expectations_dir)
     path = Path(source)
     db = engine()
     upgrade_to_head(db)
+    with db.begin() as conn:
+        for stale in runs.running_run_ids(conn, spec.name):
+            if stale != run_id and is_abandoned(conn, stale):
+                _mark_abandoned(conn, stale, spec.clean_table)
     run = RunContext(
-        run_id=str(uuid.uuid4()),
+        run_id=run_id or str(uuid.uuid4()),
         spec=spec,
         source=path,
         source_name=path.name,
-        source_sha256=file_sha256(path) if path.is_file() else "",
+        source_sha256=file_sha256(path) if _readable(path, settings.max_file_bytes) else "",
         flow_run_id=str(flow_run.id) if flow_run.id else None,
         started_at=runs.utc_now(),
         chunk_rows=chunk_rows or settings.chunk_rows,
@@ -70,6 +76,8 @@ def open_run(source: str, dataset: str, chunk_rows: int | None = None) -> RunCon
 def index_rows(run: RunContext) -> FilePlan:
     """First pass over the file: count rows, find repeated business keys, reserve the run's record ids."""
     started, t0 = runs.utc_now(), time.perf_counter()
+    settings = get_settings()
+    screen_file(run.source, run.spec.column_names, settings.max_file_bytes, settings.max_file_rows)
     header = read_header(run.source)
     keys = index_keys(read_chunks(run.source, run.chunk_rows), run.spec)
     keys = keys if keys.header else type(keys)(keys.rows, header, keys.members)
@@ -192,6 +200,19 @@ def publish_report(run: RunContext, summary: RunSummary) -> None:
         key=f"{prefix}-failures-by-control",
         description=f"Failed checks per control for run {run.run_id}",
     )
+
+
+def _mark_abandoned(conn: Any, run_id: str, clean_table: str) -> None:
+    """Mark a dead process's RUNNING run FAILED and delete its partial results (its raw rows stay)."""
+    reason = "abandoned: its process stopped (killed or disconnected) before the run finished"
+    runs.delete_run_results(conn, run_id, clean_table)
+    runs.update_run(conn, run_id, status="FAILED", status_reason=reason, ended_at=runs.utc_now())
+    get_run_logger().warning("run %s %s; marked FAILED, partial results deleted", run_id, reason)
+
+
+def _readable(path: Path, max_bytes: int) -> bool:
+    """A file worth hashing: it exists and is within the size limit (an oversized file is refused unread)."""
+    return path.is_file() and path.stat().st_size <= max_bytes
 
 
 class ReconciliationFailed(RuntimeError):

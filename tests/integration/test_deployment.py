@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import urllib.request
@@ -59,6 +60,7 @@ def test_deployment_run_processes_the_incoming_folder(stack: tuple[Stack, Path])
     running, work = stack
     incoming = work / "incoming"
     write_generated(generate_sales(800, seed=11), incoming / "drop.csv", 11, DefectRates(), work / "drop.answers.json")
+    os.utime(incoming / "drop.csv", (1_000_000_000, 1_000_000_000))  # settled: older than INCOMING_SETTLE_SECONDS
 
     result = running.prefect("deployment", "run", DEPLOYMENT, "--param", f"incoming={incoming}", "--watch", timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

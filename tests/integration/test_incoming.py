@@ -50,8 +50,11 @@ def test_processes_oldest_first_and_files_each_file_away(pipeline_env: str, tmp_
     assert runs["status"].tolist() == ["COMPLETED", "COMPLETED", "REJECTED"]
 
 
-def test_redropped_file_loads_nothing_new_unless_forced(pipeline_env: str, tmp_path: Path) -> None:
+def test_redropped_file_loads_nothing_new_unless_forced(
+    pipeline_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """It skips a file whose sha256 was already processed, records the skip, and reloads it only with force."""
+    monkeypatch.setenv("INCOMING_SETTLE_SECONDS", "0")  # the copies below are fresh
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     original = _drop(incoming, "day1.csv", 5, 1_000_000_000)
@@ -70,6 +73,47 @@ def test_redropped_file_loads_nothing_new_unless_forced(pipeline_env: str, tmp_p
     assert process_incoming(incoming=str(incoming), force=True) == {"day1.csv": "COMPLETED"}
     assert scalar(pipeline_env, "SELECT COUNT(*) FROM raw_sales") == 10
     assert len(list((tmp_path / "processed").glob("day1*.csv"))) == 3  # never overwritten
+
+
+def test_file_still_being_written_is_left_for_the_next_pickup(
+    pipeline_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It leaves a file modified within INCOMING_SETTLE_SECONDS untouched in incoming/, and takes it once settled."""
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    monkeypatch.setenv("INCOMING_SETTLE_SECONDS", "30")
+    growing = write_csv(incoming / "growing.csv", make_frame(4))
+    with growing.open("a") as handle:  # half a row: the writer has not finished
+        handle.write("ORD-0000099,2024-03-")
+    _drop(incoming, "settled.csv", 2, 1_000_000_000)
+
+    assert process_incoming(incoming=str(incoming)) == {"settled.csv": "COMPLETED"}
+    assert [p.name for p in incoming.iterdir()] == ["growing.csv"]
+    assert scalar(pipeline_env, "SELECT COUNT(*) FROM pipeline_runs WHERE source_name = 'growing.csv'") == 0
+
+    with growing.open("a") as handle:
+        handle.write("15,North,Sauces,1,1.00\n")
+    os.utime(growing, (1_000_000_000, 1_000_000_000))
+    assert process_incoming(incoming=str(incoming)) == {"growing.csv": "COMPLETED"}
+    assert scalar(pipeline_env, "SELECT COUNT(*) FROM raw_sales") == 2 + 5
+
+
+def test_rejected_hostile_file_keeps_its_bytes_in_rejected(pipeline_env: str, tmp_path: Path) -> None:
+    """It moves a binary file named .csv to rejected/ unchanged, with the one-line reason beside it."""
+    import gzip
+
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    content = gzip.compress(b"order_id,order_date,region,product,quantity,revenue\n")
+    path = incoming / "packed.csv"
+    path.write_bytes(content)
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+
+    assert process_incoming(incoming=str(incoming)) == {"packed.csv": "REJECTED"}
+    assert (tmp_path / "rejected" / "packed.csv").read_bytes() == content
+    assert (
+        "binary file (gzip-compressed), not CSV text" in (tmp_path / "rejected" / "packed.csv.reason.txt").read_text()
+    )
 
 
 async def _artifacts(key: str) -> list:
