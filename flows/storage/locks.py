@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, text
 from flows.storage.engine import get_engine, is_postgres, is_transient_error
 
 CONNECT_ATTEMPTS, CONNECT_DELAY_S = 3, 2.0
+_log = logging.getLogger(__name__)
 
 
 def lock_key(hex_digest: str) -> int:
@@ -62,6 +64,13 @@ def _advisory_lock(url: str, key: int) -> Iterator[None]:
         except Exception as exc:
             if attempt == CONNECT_ATTEMPTS or not is_transient_error(exc):
                 raise
+            _log.warning(
+                "database unreachable (%s), attempt %d of %d: retrying in %.0f s",
+                type(exc).__name__,
+                attempt,
+                CONNECT_ATTEMPTS,
+                CONNECT_DELAY_S,
+            )
             time.sleep(CONNECT_DELAY_S)
     with conn:
         conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
