@@ -1,0 +1,51 @@
+"""The dashboard reading while a run is half-way through never sees that run's partial results."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from flows.generate import DefectRates, generate_sales, write_generated
+from flows.pipeline import run_pipeline
+from panel_app.data_store import DataStore
+from panel_app.reader import Reader
+from tests.factories import make_frame, write_csv
+from tests.integration.helpers import scalar
+from tests.integration.test_abandoned_runs import _start_run, _wait_for_clean_rows
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+
+
+def test_dashboard_shows_only_the_completed_run_while_another_runs(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It keeps the completed run selected and reads nothing of the RUNNING run, though its rows are in the tables."""
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
+    done = run_pipeline(source=str(write_csv(tmp_path / "small.csv", make_frame(20))))
+    big = tmp_path / "big.csv"
+    write_generated(generate_sales(30_000, seed=4), big, 4, DefectRates(), tmp_path / "big.answers.json")
+    process = _start_run(big, postgres_url, tmp_path / "docs")
+    try:
+        running = _wait_for_clean_rows(postgres_url, process)
+        assert scalar(postgres_url, "SELECT COUNT(*) FROM clean_sales WHERE run_id = :r", r=running) > 0
+
+        reader = Reader(postgres_url)
+        store = DataStore(reader)
+        assert store.run_id == done.run_id  # the default is the latest COMPLETED run, not the newer RUNNING one
+        assert set(reader.run_totals()["run_id"]) == {done.run_id}
+        assert running not in set(reader.rule_failures()["run_id"])
+        assert reader.grain(running, None, (), ()).empty
+        assert running not in set(reader.stage_durations()["run_id"])
+        listed = reader.runs().set_index("run_id")
+        assert listed.loc[running, "status"] == "RUNNING"
+        assert float(store.sales["revenue"].sum()) == pytest.approx(
+            float(scalar(postgres_url, "SELECT SUM(revenue) FROM clean_sales WHERE run_id = :r", r=done.run_id))
+        )
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
