@@ -64,6 +64,8 @@ def get_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"timeout": 60}
     else:
         kwargs["pool_pre_ping"] = True
+        # A host that does not answer must fail in seconds, not hang a run or a dashboard page.
+        kwargs["connect_args"] = {"connect_timeout": 10}
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
