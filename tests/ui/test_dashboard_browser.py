@@ -26,6 +26,7 @@ import pytest
 from panel_app.formatting import format_inr
 from tests.conftest import ROOT
 from tests.integration.helpers import read_table
+from tests.ui.conftest import ARTIFACTS
 from tests.ui.test_dashboard_components import FORMULA_REGION, HOSTILE_PRODUCT, FilledDatabase, fill_database
 
 if TYPE_CHECKING:
@@ -33,16 +34,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "test-artifacts"
 TABS = {"Sales Analytics": 5, "Data Quality": 3, "Exceptions": 3, "Audit Trail": 2, "Controls Summary": 1}
 WAIT_MS = 20_000
 
@@ -60,22 +51,6 @@ class Visit:
         return [
             u for u in self.urls if urlparse(u).scheme not in ("blob", "data") and urlparse(u).hostname != "127.0.0.1"
         ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium; skips without it, except in CI, where it must be there."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install -y chromium); the dashboard browser tests need it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,24 +14,14 @@ import pytest
 from flows.data_docs import build_run_docs
 from flows.dataset import load_dataset
 from flows.stages.validate import SuiteValidator, validation_view
-from tests.conftest import ROOT
 from tests.factories import EXPECTATIONS_DIR, make_frame
+from tests.ui.conftest import ARTIFACTS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Dialog, Page
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "test-artifacts"
 FIRST_ID = 7001
 SCRIPT = "<script>alert(1)</script>"
 BAD_ROWS = [{"product": SCRIPT}, {"region": "Nort"}, {"quantity": ""}]
@@ -53,22 +42,6 @@ class Visit:
     def remote_requests(self) -> list[str]:
         """Requests that would have left the machine."""
         return [url for url in self.requests if url.startswith(("http://", "https://"))]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium; skips without it, except in CI, where it must be there."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install -y chromium); the Data Docs browser test needs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
