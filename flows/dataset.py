@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,11 @@ ERROR_CATEGORIES = (
 )
 
 
+IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}")  # table and field names are used in SQL: keep them plain
+SCHEMA_ONLY = ("expect_table_columns_to_match_set",)  # its column_set may name columns the spec does not
+SHARED_TABLES = ("pipeline_runs", "validation_results", "exceptions", "audit_log", "analytics_summary", "id_blocks")
+
+
 class SpecError(ValueError):
     """A dataset spec or suite file is missing, malformed or inconsistent."""
 
@@ -36,6 +42,12 @@ class ColumnSpec:
     format: str | None = None
     precision: int = 12
     scale: int = 2
+    source: str = ""  # the header as written in the file; empty means the same as `name`
+
+    @property
+    def source_name(self) -> str:
+        """The column's header in the source file."""
+        return self.source or self.name
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,18 @@ class AnalyticsSpec:
     dimensions: tuple[str, ...]
     measures: tuple[str, ...]
     breakdowns: tuple[tuple[str, ...], ...]
+    currency: str | None = None  # ISO code of the money measures (decimal columns), if any
+
+    @property
+    def grain(self) -> tuple[str, ...]:
+        """The finest breakdown that starts with the date: what the dashboard filters and slices."""
+        dated = [b for b in self.breakdowns if b[0] == self.date]
+        return max(dated, key=len) if dated else (self.date,)
+
+    @property
+    def grain_dimensions(self) -> tuple[str, ...]:
+        """The dimensions of the grain (the dashboard's filters)."""
+        return self.grain[1:]
 
 
 @dataclass(frozen=True)
@@ -70,6 +94,7 @@ class Rule:
     error_category: str
     severity: str
     description: str
+    columns: tuple[str, ...] = ()  # every column the rule reads (one, a pair, or a column list)
 
 
 @dataclass(frozen=True)
@@ -99,11 +124,22 @@ class DatasetSpec:
     columns: tuple[ColumnSpec, ...]
     derived: tuple[RatioSpec, ...]
     analytics: AnalyticsSpec
+    missing_values: tuple[str, ...] = ("",)  # values that mean "no value" (validated as null)
 
     @property
     def column_names(self) -> list[str]:
-        """The source columns in file order."""
+        """The spec's field names, in file order (the names the suite, tables and analytics use)."""
         return [c.name for c in self.columns]
+
+    @property
+    def source_names(self) -> list[str]:
+        """The columns' headers as written in the source file."""
+        return [c.source_name for c in self.columns]
+
+    @property
+    def renames(self) -> dict[str, str]:
+        """Source header -> field name, for the columns whose header differs from their field name."""
+        return {c.source_name: c.name for c in self.columns if c.source_name != c.name}
 
     def column(self, name: str) -> ColumnSpec:
         """Return the spec of one source column."""
@@ -148,6 +184,7 @@ def _parse_dataset(doc: dict[str, Any], expectations_dir: Path) -> DatasetSpec:
             format=opts.get("format"),
             precision=int(opts.get("precision", 12)),
             scale=int(opts.get("scale", 2)),
+            source=str(opts.get("source") or ""),
         )
         for col, opts in doc["columns"].items()
     )
@@ -161,6 +198,7 @@ def _parse_dataset(doc: dict[str, Any], expectations_dir: Path) -> DatasetSpec:
         dimensions=tuple(a["dimensions"]),
         measures=tuple(a["measures"]),
         breakdowns=tuple(tuple(b) for b in a["breakdowns"]),
+        currency=a.get("currency"),
     )
     return DatasetSpec(
         name=doc["name"],
@@ -172,6 +210,7 @@ def _parse_dataset(doc: dict[str, Any], expectations_dir: Path) -> DatasetSpec:
         columns=columns,
         derived=derived,
         analytics=analytics,
+        missing_values=tuple(str(v) for v in doc.get("missing_values", [""])),
     )
 
 
@@ -189,7 +228,17 @@ def _parse_rule(expectation: dict[str, Any], path: Path) -> Rule:
         error_category=_one_of(meta.get("error_category"), ERROR_CATEGORIES, f"{where} error_category"),
         severity=_one_of(meta.get("severity"), SEVERITIES, f"{where} severity"),
         description=meta.get("description", ""),
+        columns=_rule_columns(expectation["kwargs"]),
     )
+
+
+def _rule_columns(kwargs: dict[str, Any]) -> tuple[str, ...]:
+    """The columns an expectation reads: `column`, `column_A`/`column_B` or `column_list`."""
+    if kwargs.get("column"):
+        return (str(kwargs["column"]),)
+    if kwargs.get("column_A"):
+        return (str(kwargs["column_A"]), str(kwargs["column_B"]))
+    return tuple(str(c) for c in kwargs.get("column_list") or ())
 
 
 def _one_of(value: Any, allowed: tuple[str, ...], what: str) -> str:
@@ -199,11 +248,12 @@ def _one_of(value: Any, allowed: tuple[str, ...], what: str) -> str:
 
 
 def _check_consistency(spec: DatasetSpec) -> None:
+    _check_identifiers(spec)
     names = set(spec.column_names)
     referenced = {spec.business_key, spec.analytics.date, *spec.analytics.dimensions}
     referenced |= {m for m in spec.analytics.measures} | {c for b in spec.analytics.breakdowns for c in b}
     referenced |= {c for d in spec.derived for c in (d.numerator, d.denominator)}
-    referenced |= {r.column for r in spec.suite.rules if r.column}
+    referenced |= {c for r in spec.suite.rules for c in r.columns if r.expectation_type not in SCHEMA_ONLY}
     too_wide = [b for b in spec.analytics.breakdowns if not 1 <= len(b) <= 3]
     if too_wide:
         raise SpecError(f"dataset {spec.name}: a breakdown groups by 1 to 3 columns, not {too_wide}")
@@ -216,3 +266,26 @@ def _check_consistency(spec: DatasetSpec) -> None:
         raise SpecError(f"dataset {spec.name}: required columns without a not-null rule: {uncovered}")
     if not any(r.control_type == "DUPLICATE" and r.column == spec.business_key for r in spec.suite.rules):
         raise SpecError(f"dataset {spec.name}: no DUPLICATE rule on business key {spec.business_key}")
+    date = next((c for c in spec.columns if c.name == spec.analytics.date), None)
+    if date is None or date.type != "date" or not date.required:
+        raise SpecError(f"dataset {spec.name}: analytics.date {spec.analytics.date} must be a required date column")
+    if "" not in spec.missing_values:
+        raise SpecError(f"dataset {spec.name}: missing_values must include the empty string")
+
+
+def _check_identifiers(spec: DatasetSpec) -> None:
+    """Names that become SQL tables and columns must be plain lower-case identifiers, and unique."""
+    names = [spec.name, spec.raw_table, spec.clean_table, *spec.column_names, *(d.name for d in spec.derived)]
+    bad = [n for n in names if not IDENTIFIER.fullmatch(n)]
+    if bad:
+        raise SpecError(f"dataset {spec.name}: not a plain lower-case identifier (a-z, 0-9, _): {bad}")
+    fields = [*spec.column_names, *(d.name for d in spec.derived)]
+    for label, values in (("field", fields), ("source column", spec.source_names)):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise SpecError(f"dataset {spec.name}: {label} named more than once: {repeated}")
+    if spec.raw_table == spec.clean_table:
+        raise SpecError(f"dataset {spec.name}: the raw and clean tables need different names")
+    taken = {spec.raw_table, spec.clean_table} & {*SHARED_TABLES, "alembic_version"}
+    if taken:
+        raise SpecError(f"dataset {spec.name}: {sorted(taken)} is a shared pipeline table, not a dataset table")

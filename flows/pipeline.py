@@ -53,7 +53,7 @@ def _run(run: RunContext) -> RunSummary:
         plan = index_rows(run)
         schema = check_schema(run, plan.keys.header)
         partials, results = [], [schema.result]
-        for chunk in read_chunks(run.source, run.chunk_rows):
+        for chunk in read_chunks(run.source, run.chunk_rows, run.spec.renames):
             raw = ingest(run, plan, chunk)
             if schema.rejection:
                 continue  # a rejected file's rows are still stored, never validated

@@ -31,7 +31,7 @@ def summarize(clean: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
 
 def _aggregate(clean: pd.DataFrame, by: list, measures: list[str]) -> pd.DataFrame:
     """Sum each measure (keeping exact decimal dtypes) and count records per group."""
-    grouped = clean.groupby(by, sort=True, observed=True)
+    grouped = clean.groupby(by, sort=True, observed=True, dropna=False)  # a missing key is a group too
     wide = grouped[measures].sum()
     wide[RECORD_COUNT] = grouped.size()
     return wide
@@ -42,7 +42,7 @@ def _long(wide: pd.DataFrame, name: str, keys: tuple[str, ...]) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "breakdown": name,
-            **{f"key_{i + 1}": wide[keys[i]].astype(str) if len(keys) > i else None for i in range(MAX_KEYS)},
+            **{f"key_{i + 1}": _key_text(wide[keys[i]]) if len(keys) > i else None for i in range(MAX_KEYS)},
         },
         index=wide.index,
     )
@@ -53,6 +53,11 @@ def _long(wide: pd.DataFrame, name: str, keys: tuple[str, ...]) -> pd.DataFrame:
         part["value"] = _as_value(wide[measure])
         long.append(part)
     return pd.concat(long, ignore_index=True)
+
+
+def _key_text(keys: pd.Series) -> pd.Series:
+    """Breakdown keys as text; a missing key (an optional dimension) stays null."""
+    return keys.astype(str).where(keys.notna().to_numpy(), None)
 
 
 def _as_value(series: pd.Series) -> pd.Series:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,27 +47,31 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_source(path: Path) -> SourceFile:
+def read_source(path: Path, renames: Mapping[str, str] | None = None) -> SourceFile:
     """Read the whole file as text (small files and tests; the pipeline streams with `read_chunks`)."""
-    header = read_header(path)
-    frames = list(read_chunks(path, 1_000_000))
+    header = read_header(path, renames)
+    frames = list(read_chunks(path, 1_000_000, renames))
     frame = pd.concat(frames) if frames else pd.DataFrame({c: pd.Series([], dtype="str") for c in header})
     return SourceFile(frame=frame.reset_index(drop=True), header=header)
 
 
-def read_header(path: Path) -> tuple[str, ...]:
-    """The file's column names as written."""
+def read_header(path: Path, renames: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The file's column names, each source header in `renames` given its field name."""
     with _reading(path):
-        return tuple(str(c) for c in pd.read_csv(path, nrows=0, **READ_OPTIONS).columns)
+        header = (str(c) for c in pd.read_csv(path, nrows=0, **READ_OPTIONS).columns)
+        return tuple((renames or {}).get(c, c) for c in header)
 
 
-def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def read_chunks(path: Path, chunk_rows: int, renames: Mapping[str, str] | None = None) -> Iterator[pd.DataFrame]:
     """Stream the data rows as text, `chunk_rows` at a time; nothing is coerced, empty stays ''.
 
+    Columns are named by field (`renames` maps a source header to its field name; others keep theirs).
     A header-only file yields no chunk at all (pandas would yield one empty frame).
     """
     with _reading(path), pd.read_csv(path, chunksize=chunk_rows, **READ_OPTIONS) as reader:
-        yield from (chunk for chunk in reader if len(chunk))
+        for chunk in reader:
+            if len(chunk):
+                yield chunk.rename(columns=renames) if renames else chunk
 
 
 @contextmanager

@@ -5,7 +5,7 @@ only those rows. Each chunk then asks `duplicate_findings` for its members. Sema
 - exact duplicates (same key, same content in the spec's columns): the first occurrence is not a
   finding (it stays clean if otherwise valid); each later copy is quarantined naming the kept record;
 - conflicting duplicates (same key, different content): every member is quarantined.
-Empty keys are not duplicates (the not-null rule reports them).
+Missing keys (empty, or a spec's missing marker) are not duplicates (the not-null rule reports them).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def index_keys(chunks: Iterable[pd.DataFrame], spec: DatasetSpec) -> KeyIndex:
         content = chunk[[c for c in spec.column_names if c in chunk.columns]]
         signatures.append(pd.util.hash_pandas_object(content, index=False).to_numpy())
         keys.append(pa.array(key, type=pa.large_string()))
-        empty.append((key == "").to_numpy())
+        empty.append(key.isin(list(spec.missing_values)).to_numpy())
     if not hashes:
         empty_found = pd.DataFrame({"key": pd.Series([], dtype=object), "signature": pd.Series([], dtype="uint64")})
         return KeyIndex(rows, header, _members(empty_found))

@@ -17,6 +17,8 @@ class ReconciliationInputs:
     exception_ids: np.ndarray
     clean_sums: dict[str, Decimal]
     analytics_sums: dict[tuple[str, str], Decimal]
+    raw_table: str = "raw_sales"
+    clean_table: str = "clean_sales"
 
 
 @dataclass(frozen=True)
@@ -39,22 +41,25 @@ def reconcile(inputs: ReconciliationInputs, record_count: int) -> Reconciliation
     raw, clean, exc = (_sorted_unique(a) for a in (inputs.raw_ids, inputs.clean_ids, inputs.exception_ids))
     problems = []
     for name, ids, unique in (
-        ("raw_sales", inputs.raw_ids, raw),
-        ("clean_sales", inputs.clean_ids, clean),
+        (inputs.raw_table, inputs.raw_ids, raw),
+        (inputs.clean_table, inputs.clean_ids, clean),
         ("exceptions", inputs.exception_ids, exc),
     ):
         if len(unique) != len(ids):
             problems.append(f"{name} holds a record id more than once")
     if len(raw) != record_count:
-        problems.append(f"raw_sales holds {len(raw)} records, the file has {record_count}")
+        problems.append(f"{inputs.raw_table} holds {len(raw)} records, the file has {record_count}")
     both = np.intersect1d(clean, exc, assume_unique=True)
     if len(both):
-        problems.append(f"{len(both)} records are in both clean_sales and exceptions (e.g. {both[:5].tolist()})")
+        problems.append(
+            f"{len(both)} records are in both {inputs.clean_table} and exceptions (e.g. {both[:5].tolist()})"
+        )
     landed = _sorted_unique(np.concatenate([clean, exc]))
     missing = np.setdiff1d(raw, landed, assume_unique=True)
     if len(missing):
         problems.append(
-            f"{len(missing)} raw records are in neither clean_sales nor exceptions (e.g. {missing[:5].tolist()})"
+            f"{len(missing)} raw records are in neither {inputs.clean_table} nor exceptions "
+            f"(e.g. {missing[:5].tolist()})"
         )
     stray = np.setdiff1d(landed, raw, assume_unique=True)
     if len(stray):
@@ -75,7 +80,7 @@ def _sum_problems(inputs: ReconciliationInputs, clean_count: int) -> list[str]:
     for (breakdown, measure), total in sorted(inputs.analytics_sums.items()):
         want = expected.get(measure)
         if want is not None and total != want:
-            problems.append(f"analytics {breakdown}/{measure} sums to {total}, clean_sales to {want}")
+            problems.append(f"analytics {breakdown}/{measure} sums to {total}, {inputs.clean_table} to {want}")
     for measure in expected:
         if ("total", measure) not in inputs.analytics_sums and clean_count:
             problems.append(f"analytics has no total for {measure}")

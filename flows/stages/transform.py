@@ -66,19 +66,31 @@ def _typed(values: pd.Series, column: ColumnSpec) -> tuple[pd.Series, np.ndarray
 
 
 def _ratio(clean: pd.DataFrame, ratio: RatioSpec, spec: DatasetSpec) -> tuple[pd.Series, np.ndarray]:
-    """numerator / denominator rounded half away from zero, computed exactly in minor units."""
-    scale = 10 ** spec.column(ratio.numerator).scale
-    numerator = clean[ratio.numerator].astype("float64[pyarrow]")  # exact for NUMERIC(12,2) * 100
-    minor = (numerator * scale).round().astype("Int64")
-    denominator = clean[ratio.denominator].astype("Int64")
+    """numerator / denominator rounded half away from zero, computed exactly in integer minor units.
+
+    Each side is scaled to an integer by its own decimal scale (0 for an integer column), so the
+    quotient of two decimals is as exact as that of a decimal and an integer.
+    """
+    numerator, n_scale = _minor_units(clean[ratio.numerator], spec.column(ratio.numerator))
+    denominator, d_scale = _minor_units(clean[ratio.denominator], spec.column(ratio.denominator))
     bad = (denominator == 0).fillna(False).to_numpy()
     safe = denominator.where(denominator != 0, 1)
-    sign = np.sign(minor) * np.sign(safe)  # not sign(minor * safe): that product can overflow int64
-    quotient = (2 * minor.abs() * 10**ratio.scale // scale + safe.abs()) // (2 * safe.abs())
-    result = sign * quotient
+    shift = d_scale + ratio.scale - n_scale  # result = numerator * 10**shift / denominator, in 10**-scale units
+    top = numerator.abs() * 10 ** max(shift, 0)
+    bottom = safe.abs() * 10 ** max(-shift, 0)
+    sign = np.sign(numerator) * np.sign(safe)  # not sign(numerator * safe): that product can overflow int64
+    result = sign * ((2 * top + bottom) // (2 * bottom))
     text = _minor_units_text(result, ratio.scale)
     dtype = pd.ArrowDtype(pa.decimal128(spec.column(ratio.numerator).precision, ratio.scale))
     return text.astype(dtype).where(~bad & result.notna().to_numpy(), None), bad
+
+
+def _minor_units(values: pd.Series, column: ColumnSpec) -> tuple[pd.Series, int]:
+    """A numeric column as Int64 in units of 10**-scale (exact for NUMERIC(p, s) with p <= 15), and the scale."""
+    if column.type != "decimal":
+        return values.astype("Int64"), 0
+    scaled = values.astype("float64[pyarrow]") * 10**column.scale
+    return scaled.round().astype("Int64"), column.scale
 
 
 def _minor_units_text(minor: pd.Series, scale: int) -> pd.Series:

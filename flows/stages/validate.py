@@ -39,9 +39,18 @@ class ValidationCrashed(RuntimeError):
     """An expectation raised inside GX: its result cannot be trusted."""
 
 
-def validation_view(source_frame: pd.DataFrame, record_ids: pd.Series) -> pd.DataFrame:
-    """The frame GX sees: the file's columns as text, indexed by record id; empty fields are null."""
-    view = source_frame.where(source_frame != "", None)
+def validation_view(
+    source_frame: pd.DataFrame, record_ids: pd.Series, missing_values: Sequence[str] = ("",)
+) -> pd.DataFrame:
+    """The frame GX sees: the file's columns as text, indexed by record id; missing values are null.
+
+    `missing_values` are the dataset's "no value" markers: the empty field, and for example the
+    placeholders `ERROR` and `UNKNOWN` (the raw table and the exceptions keep them as received).
+    """
+    if tuple(missing_values) == ("",):
+        view = source_frame.where(source_frame != "", None)
+    else:
+        view = source_frame.where(~source_frame.isin(list(missing_values)), None)
     view.index = pd.Index(record_ids.to_numpy(), name="record_id")
     return view
 
@@ -53,6 +62,8 @@ class SuiteValidator:
         import great_expectations as gx
         from great_expectations.core import ExpectationSuite
         from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        import flows.stages.gx_extensions  # noqa: F401  (registers custom expectations)
 
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
         self.suite = suite
@@ -153,8 +164,21 @@ def _findings(rule: Rule, result: Any, frame: pd.DataFrame) -> pd.DataFrame:
     if len(index_list) != expected:
         raise ValidationCrashed(f"rule {rule.name}: GX returned {len(index_list)} row ids for {expected} failures")
     ids = pd.Series([int(item["record_id"]) for item in index_list], dtype="Int64")
-    values = frame.loc[ids.to_numpy(dtype="int64"), rule.column].to_numpy() if rule.column else None
-    return as_findings(rule, ids, values, None)
+    return as_findings(rule, ids, _observed(frame, ids.to_numpy(dtype="int64"), rule), None)
+
+
+def _observed(frame: pd.DataFrame, ids: Any, rule: Rule) -> Any:
+    """The failing values: the column's value, or `a=..., b=...` for a rule over several columns."""
+    if rule.column:
+        return frame.loc[ids, rule.column].to_numpy()
+    if not rule.columns:
+        return None
+    rows = frame.loc[ids, list(rule.columns)].fillna("(missing)").astype(str)
+    parts = [f"{c}=" + rows[c] for c in rule.columns]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + ", " + part
+    return joined.to_numpy()
 
 
 def as_findings(rule: Rule, ids: pd.Series, values: Any, details: Any) -> pd.DataFrame:

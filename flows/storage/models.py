@@ -1,6 +1,9 @@
 """The schema: SQLAlchemy 2 table models, portable across SQLite and PostgreSQL.
 
-Alembic migrations (flows/storage/migrations) create these tables; keep the two in step.
+Alembic migrations (flows/storage/migrations) create these tables; keep the two in step. Other
+datasets' raw and clean tables are built from their specs (flows/storage/tables.py). Record ids
+come from one sequence shared by every dataset, so validation_results and exceptions can name a
+record of any dataset's raw table without a foreign key; the run's reconciliation checks they match.
 Money is NUMERIC(12,2) (exact on PostgreSQL; SQLite stores NUMERIC with REAL affinity,
 which round-trips 12 significant digits exactly). Every table is indexed on run_id.
 """
@@ -55,6 +58,7 @@ class RawSale(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     run_id: Mapped[str] = mapped_column(String(36), index=True)
+    dataset: Mapped[str] = mapped_column(String(64), server_default="sales")
     source_name: Mapped[str] = mapped_column(Text)
     source_row: Mapped[int] = mapped_column(Integer)
     ingestion_timestamp: Mapped[dt.datetime] = mapped_column(Timestamp)
@@ -75,7 +79,7 @@ class ValidationResult(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     run_id: Mapped[str] = mapped_column(String(36), index=True)
     dataset: Mapped[str] = mapped_column(String(64))
-    record_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("raw_sales.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # an id in the dataset's raw table
     rule_id: Mapped[str] = mapped_column(String(36))
     rule_name: Mapped[str] = mapped_column(String(128))
     expectation_type: Mapped[str] = mapped_column(String(128))
@@ -96,6 +100,7 @@ class CleanSale(Base):
         BigInteger, ForeignKey("raw_sales.id"), primary_key=True, autoincrement=False
     )
     run_id: Mapped[str] = mapped_column(String(36), index=True)
+    dataset: Mapped[str] = mapped_column(String(64), server_default="sales")
     order_id: Mapped[str] = mapped_column(Text)
     order_date: Mapped[dt.date] = mapped_column(Date)
     region: Mapped[str] = mapped_column(String(64))
@@ -113,7 +118,7 @@ class ExceptionRecord(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     run_id: Mapped[str] = mapped_column(String(36), index=True)
     dataset: Mapped[str] = mapped_column(String(64))
-    original_record_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("raw_sales.id"), unique=True)
+    original_record_id: Mapped[int] = mapped_column(BigInteger, unique=True)  # an id in the dataset's raw table
     error_category: Mapped[str] = mapped_column(String(64), index=True)
     pipeline_stage: Mapped[str] = mapped_column(String(32))
     error_count: Mapped[int] = mapped_column(Integer)

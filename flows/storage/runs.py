@@ -14,11 +14,11 @@ from sqlalchemy import Connection, Select, delete, func, insert, select, update
 from flows.storage.models import (
     AnalyticsSummary,
     AuditLog,
-    Base,
     ExceptionRecord,
     PipelineRun,
     ValidationResult,
 )
+from flows.storage.tables import table as named_table
 
 RESULT_TABLES = ("analytics_summary", "exceptions", "validation_results")
 
@@ -48,7 +48,7 @@ def record_audit(conn: Connection, events: list[dict[str, Any]]) -> None:
 def delete_run_results(conn: Connection, run_id: str, clean_table: str, keep: tuple[str, ...] = ()) -> None:
     """Remove a run's derived rows (raw rows stay: nothing received is ever deleted)."""
     for name in (n for n in (clean_table, *RESULT_TABLES) if n not in keep):
-        table = Base.metadata.tables[name]
+        table = named_table(name)
         conn.execute(delete(table).where(table.c.run_id == run_id))
 
 
@@ -60,7 +60,7 @@ def running_run_ids(conn: Connection, dataset: str) -> list[str]:
 
 def read_record_ids(conn: Connection, run_id: str, raw_table: str, clean_table: str) -> tuple[np.ndarray, ...]:
     """The run's record ids in raw, clean and exceptions, as read back from the database."""
-    raw, clean = Base.metadata.tables[raw_table], Base.metadata.tables[clean_table]
+    raw, clean = named_table(raw_table), named_table(clean_table)
     queries = (
         select(raw.c.id).where(raw.c.run_id == run_id),
         select(clean.c.record_id).where(clean.c.run_id == run_id),
@@ -88,7 +88,7 @@ def read_int_column(conn: Connection, query: Select[Any]) -> np.ndarray:
 
 def read_clean_sums(conn: Connection, run_id: str, clean_table: str, measures: list[str]) -> dict[str, Decimal]:
     """SUM of each measure column over the run's clean rows, to 2 decimals."""
-    table = Base.metadata.tables[clean_table]
+    table = named_table(clean_table)
     row = conn.execute(
         select(*(func.coalesce(func.sum(table.c[m]), 0) for m in measures)).where(table.c.run_id == run_id)
     ).one()
@@ -106,7 +106,7 @@ def read_analytics_sums(conn: Connection, run_id: str) -> dict[tuple[str, str], 
 
 def count_rows(conn: Connection, table_name: str, run_id: str) -> int:
     """How many rows of a table belong to the run."""
-    table = Base.metadata.tables[table_name]
+    table = named_table(table_name)
     return int(conn.execute(select(func.count()).select_from(table).where(table.c.run_id == run_id)).scalar_one())
 
 

@@ -37,7 +37,7 @@ def ingest(run: RunContext, plan: FilePlan, chunk: pd.DataFrame) -> RawBatch:
 def validate(run: RunContext, raw: RawBatch, schema: SchemaCheck, plan: FilePlan) -> ValidationOutcome:
     """Run the GX suite on the chunk, apply file-wide duplicate semantics, store one result per failed check."""
     started, t0 = runs.utc_now(), time.perf_counter()
-    view = validation_view(raw.text, raw.text.index.to_series())
+    view = validation_view(raw.text, raw.text.index.to_series(), run.spec.missing_values)
     positions = raw.text.index.to_numpy() - plan.first_id
     findings = with_file_wide_duplicates(
         row_findings(schema.validator.validate(view)), plan.keys, positions, plan.first_id, run.spec.suite.rules
@@ -67,7 +67,7 @@ def route(run: RunContext, raw: RawBatch, validation: ValidationOutcome) -> pd.I
 def transform(run: RunContext, raw: RawBatch, clean_ids: pd.Index) -> pd.DataFrame:
     """Type the clean rows, add derived columns, and store them in the clean table."""
     started, t0 = runs.utc_now(), time.perf_counter()
-    view = validation_view(raw.text.loc[clean_ids], clean_ids.to_series())
+    view = validation_view(raw.text.loc[clean_ids], clean_ids.to_series(), run.spec.missing_values)
     outcome = type_clean_rows(view, run.spec)
     clean = outcome.clean.reset_index().assign(run_id=run.run_id)
     rejected = len(outcome.rejects)

@@ -28,6 +28,7 @@ from flows.storage.bulk import reserve_ids, write_frame
 from flows.storage.engine import mask_secrets
 from flows.storage.locks import is_abandoned
 from flows.storage.migrate import upgrade_to_head
+from flows.storage.tables import RECORD_IDS, ensure_dataset_tables
 from flows.tasks.common import STORAGE_TASK, audit, engine, event
 
 
@@ -39,6 +40,7 @@ def open_run(source: str, dataset: str, chunk_rows: int | None = None, run_id: s
     path = Path(source)
     db = engine()
     upgrade_to_head(db)
+    ensure_dataset_tables(db, spec)
     with db.begin() as conn:
         for stale in runs.running_run_ids(conn, spec.name):
             if stale != run_id and is_abandoned(conn, stale):
@@ -77,12 +79,12 @@ def index_rows(run: RunContext) -> FilePlan:
     """First pass over the file: count rows, find repeated business keys, reserve the run's record ids."""
     started, t0 = runs.utc_now(), time.perf_counter()
     settings = get_settings()
-    screen_file(run.source, run.spec.column_names, settings.max_file_bytes, settings.max_file_rows)
-    header = read_header(run.source)
-    keys = index_keys(read_chunks(run.source, run.chunk_rows), run.spec)
+    screen_file(run.source, run.spec.source_names, settings.max_file_bytes, settings.max_file_rows)
+    header = read_header(run.source, run.spec.renames)
+    keys = index_keys(read_chunks(run.source, run.chunk_rows, run.spec.renames), run.spec)
     keys = keys if keys.header else type(keys)(keys.rows, header, keys.members)
     with engine().begin() as conn:
-        first_id = reserve_ids(conn, run.spec.raw_table, keys.rows) if keys.rows else 1
+        first_id = reserve_ids(conn, RECORD_IDS, keys.rows) if keys.rows else 1
         runs.update_run(conn, run.run_id, raw_count=keys.rows)
         events = audit(run, "index", started, t0, keys.rows, len(keys.members), repeated_key_rows=len(keys.members))
         runs.record_audit(conn, events)
@@ -133,6 +135,8 @@ def finalize(run: RunContext, partials: list[pd.DataFrame], record_count: int) -
             exception_ids=exception_ids,
             clean_sums=runs.read_clean_sums(conn, run.run_id, spec.clean_table, list(spec.analytics.measures)),
             analytics_sums=runs.read_analytics_sums(conn, run.run_id),
+            raw_table=spec.raw_table,
+            clean_table=spec.clean_table,
         )
         verdict = reconcile(inputs, record_count)
         if not verdict.balanced:
