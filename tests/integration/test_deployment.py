@@ -82,3 +82,30 @@ def test_deployment_run_processes_the_incoming_folder(stack: tuple[Stack, Path])
     messages = [entry["message"] for entry in logs]
     assert any(m.startswith("ingest: 800 rows stored") for m in messages), messages[:20]
     assert any(m.startswith("finalize: reconciled 800") for m in messages)
+
+
+def test_cafe_deployment_runs_the_pipeline_for_its_dataset(stack: tuple[Stack, Path]) -> None:
+    """The cafe deployment differs only by parameters: `prefect deployment run` loads cafe rows into its tables."""
+    running, work = stack
+    deployment = _api(running, "/deployments/name/process-incoming/cafe-daily-incoming")
+    assert deployment["parameters"]["dataset"] == "dirty_cafe_sales"
+    incoming = work / "cafe" / "incoming"
+    incoming.mkdir(parents=True)
+    lines = (ROOT / "data" / "samples" / "dirty_cafe_sales.csv").read_bytes().splitlines(keepends=True)
+    (incoming / "cafe.csv").write_bytes(b"".join(lines[:301]))  # header + 300 rows, CRLF as published
+    os.utime(incoming / "cafe.csv", (1_000_000_000, 1_000_000_000))
+
+    name = "process-incoming/cafe-daily-incoming"
+    result = running.prefect("deployment", "run", name, "--param", f"incoming={incoming}", "--watch", timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    assert (work / "cafe" / "processed" / "cafe.csv").is_file()
+    url = f"sqlite:///{work / 'pipeline.db'}"
+    runs = read_table(url, "pipeline_runs")
+    cafe = runs[runs["dataset"] == "dirty_cafe_sales"]
+    assert cafe["status"].tolist() == ["COMPLETED"]
+    raw = read_table(url, "raw_dirty_cafe_sales", cafe["run_id"].iloc[0])
+    assert len(raw) == 300
+    clean = read_table(url, "clean_dirty_cafe_sales", cafe["run_id"].iloc[0])
+    exceptions = read_table(url, "exceptions", cafe["run_id"].iloc[0])
+    assert len(clean) + len(exceptions) == 300
