@@ -82,3 +82,4 @@ class RunSummary:
     warnings: int = 0
     duration_s: float = 0.0
     reconciled: bool | None = None
+    dataset: str = "sales"

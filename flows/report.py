@@ -24,6 +24,7 @@ def summary_markdown(summary: RunSummary, docs_link: str | None = None) -> str:
     lines = [
         f"# Run `{summary.run_id}`: **{summary.status}**",
         "",
+        f"- dataset: `{_code(summary.dataset)}`",
         f"- source: `{_code(summary.source_name)}`",
         f"- duration: {summary.duration_s:.2f} s",
     ]

@@ -228,6 +228,7 @@ def _summary(conn: Any, run: RunContext, status: str, reason: str | None) -> Run
     counts = {t: runs.count_rows(conn, t, run.run_id) for t in tables}
     return RunSummary(
         run_id=run.run_id,
+        dataset=run.spec.name,
         status=status,
         source_name=run.source_name,
         reason=reason,
