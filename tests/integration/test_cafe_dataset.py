@@ -84,6 +84,15 @@ def expected_failures(path: Path) -> pd.DataFrame:
     return failed.fillna(False).astype(bool)
 
 
+def expected_clean_rows(path: Path) -> pd.DataFrame:
+    """The file's rows (as text, indexed by source_row) that fail no error-severity rule."""
+    expected = expected_failures(path)
+    errors = [r for r, (_, severity) in CATEGORY.items() if severity == "error"]
+    source = pd.read_csv(path, dtype=str, keep_default_na=False)
+    source.index = expected.index
+    return source[~expected[errors].any(axis=1)]
+
+
 def _duplicates(df: pd.DataFrame, has_key: pd.Series) -> pd.Series:
     """Later exact copies of a row with the same ID; every row of an ID used with different content."""
     keyed = df[has_key]
@@ -180,11 +189,7 @@ def test_quarantine_and_headline_categories_match(cafe_run: tuple[str, str]) -> 
 def test_clean_rows_are_typed_with_unknowns_as_null(cafe_run: tuple[str, str]) -> None:
     """Clean rows carry typed values; a warned-about payment method or location is null, not 'UNKNOWN'."""
     url, run_id = cafe_run
-    expected = expected_failures(CAFE)
-    errors = [r for r, (_, severity) in CATEGORY.items() if severity == "error"]
-    source = pd.read_csv(CAFE, dtype=str, keep_default_na=False)
-    source.index = expected.index
-    kept = source[~expected[errors].any(axis=1)]
+    kept = expected_clean_rows(CAFE)
     clean = _by_source_row(url, run_id, "clean_dirty_cafe_sales", "record_id").set_index("source_row").sort_index()
     assert clean.index.tolist() == kept.index.tolist()
     assert clean["quantity"].astype(int).tolist() == kept["Quantity"].astype(int).tolist()
@@ -199,11 +204,7 @@ def test_clean_rows_are_typed_with_unknowns_as_null(cafe_run: tuple[str, str]) -
 def test_analytics_match_a_pandas_groupby_of_the_clean_rows(cafe_run: tuple[str, str]) -> None:
     """Total spent per item and per location (missing location as its own null key) match pandas."""
     url, run_id = cafe_run
-    expected = expected_failures(CAFE)
-    errors = [r for r, (_, severity) in CATEGORY.items() if severity == "error"]
-    source = pd.read_csv(CAFE, dtype=str, keep_default_na=False)
-    source.index = expected.index
-    kept = source[~expected[errors].any(axis=1)].assign(spent=lambda f: f["Total Spent"].astype(float))
+    kept = expected_clean_rows(CAFE).assign(spent=lambda f: f["Total Spent"].astype(float))
     summary = read_table(url, "analytics_summary", run_id)
     spent = summary[summary["measure"] == "total_spent"]
     by_item = spent[spent["breakdown"] == "item"].set_index("key_1")["value"].astype(float).round(2)
