@@ -1,8 +1,10 @@
-"""The dashboard: run, comparison and filters in the sidebar, the run's status, and five tabs.
+"""The dashboard: dataset, run, comparison and filters in the sidebar, the run's status, and five tabs.
 
     make dashboard   # panel serve panel_app/app.py ... --static-dirs docs=data/docs
+    http://127.0.0.1:5006/app?dataset=dirty_cafe_sales   # opens on another dataset
 
 Reads DASHBOARD_DATABASE_URL if set, else DATABASE_URL (flows.settings), through the storage layer.
+Every dataset with runs and a spec in EXPECTATIONS_DIR can be picked; its spec names the filters and measures.
 """
 
 from __future__ import annotations
@@ -19,17 +21,21 @@ import param
 
 from flows.settings import Settings, get_settings
 from panel_app.data_store import DataStore
+from panel_app.formatting import text
+from panel_app.presentation import Presentation, field_label
 from panel_app.reader import shared_reader
 from panel_app.views import Cards, card_factories, status
 from panel_app.views.common import StoreView, html
+from panel_app.views.filters import DimensionFilters
 
-TITLE = "Sales data quality"
-# Each tab: its title, what the filters mean there, then its rows of cards (by view name).
+TITLE = "Data quality"
+# Each tab: its title, what the filters mean there ({dated}: the date and dimension filters' names, {dimensions}:
+# the dimensions', {headline}: the headline measure, all from the dataset's spec), then its rows of cards (by name).
 TABS: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
     (
-        "Sales Analytics",
-        "Clean records only. The date, region and product filters apply (except to revenue per run).",
-        (("kpis",), ("trend",), ("by_region", "by_product"), ("heatmap", "across_runs"), ("comparison",)),
+        "Analytics",
+        "Clean records only. The {dated} filters apply (except to {headline} per run).",
+        (("kpis",), ("trend",), ("breakdown_1", "breakdown_2"), ("heatmap", "across_runs"), ("comparison",)),
     ),
     (
         "Data Quality",
@@ -38,9 +44,9 @@ TABS: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
     ),
     (
         "Exceptions",
-        "Region and product filters apply to the values as received; dates do not (a bad date is often the defect)."
+        "The {dimensions} filters apply to the values as received; dates do not (a bad date is often the defect)."
         " Click a bar to list its rows.",
-        (("by_category", "by_rule", "by_raw_region"), ("exception_rows",), ("exception_comparison",)),
+        (("by_category", "by_rule", "by_raw_value"), ("exception_rows",), ("exception_comparison",)),
     ),
     (
         "Audit Trail",
@@ -58,6 +64,26 @@ TABS: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
 def database_url(settings: Settings) -> str:
     """DASHBOARD_DATABASE_URL when set, else the pipeline's DATABASE_URL."""
     return (settings.dashboard_database_url or settings.database_url).get_secret_value()
+
+
+def words(names: list[str]) -> str:
+    """Names as a phrase: `a`, `a and b`, `a, b and c`."""
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def date_label(p: Presentation) -> str:
+    """The date filter's label: `Order dates`, or `Dates (rented on)` for a date field not named *_date."""
+    label = field_label(p.date)
+    return f"{label.capitalize()}s" if label.endswith("date") else f"Dates ({label})"
+
+
+def scope_note(scope: str, p: Presentation) -> str:
+    """A tab's note on what the filters mean, in the words of the dataset shown (escaped HTML)."""
+    dimensions = [field_label(d) for d in p.dimensions]
+    note = scope.format(
+        dated=words(["date", *dimensions]), dimensions=words(dimensions) or "dimension", headline=p.headline.label
+    )
+    return f'<div class="context"><i>{text(note)}</i></div>'
 
 
 class App(StoreView):
@@ -80,19 +106,21 @@ class App(StoreView):
         column = self.pages[self.tabs.active]
         if not column.objects:
             _, scope, rows = TABS[self.tabs.active]
-            note = html(f'<div class="context"><i>{scope}</i></div>', margin=(8, 10, 0, 10))
+            note = html(pn.bind(scope_note, scope, self.ds.param.presentation), margin=(8, 10, 0, 10))
             cards = [pn.Row(*(self.views[name] for name in row), sizing_mode="stretch_width") for row in rows]
             column.objects = [note, *cards]
 
     def sidebar(self) -> pn.Column:
-        """Run, comparison and filter widgets, bound to the DataStore."""
+        """Dataset, run, comparison and filter widgets, bound to the DataStore."""
         s, wide = self.ds, {"sizing_mode": "stretch_width"}
+        dates = pn.widgets.DateRangePicker.from_param(s.param.date_range, label=date_label(s.presentation), **wide)
+        s.param.watch(lambda e: setattr(dates, "label", date_label(e.new)), "presentation")
         return pn.Column(
+            pn.widgets.Select.from_param(s.param.dataset, **wide),
             pn.widgets.Select.from_param(s.param.run_id, **wide),
             pn.widgets.Select.from_param(s.param.compare_run_id, **wide),
-            pn.widgets.DateRangePicker.from_param(s.param.date_range, **wide),
-            pn.widgets.MultiChoice.from_param(s.param.regions, placeholder="All regions", **wide),
-            pn.widgets.MultiChoice.from_param(s.param.products, placeholder="All products", **wide),
+            dates,
+            DimensionFilters(store=s),
             pn.Row(
                 pn.widgets.Button(label="Reset filters", on_click=lambda _: s.reset_filters(), **wide),
                 pn.widgets.Button(label="Reload runs", on_click=lambda _: s.reload(), **wide),
@@ -122,13 +150,28 @@ class App(StoreView):
         )
 
 
-def create_app(settings: Settings | None = None) -> App:
+def requested_dataset() -> str | None:
+    """The dataset named in the page's URL (`?dataset=...`), if any."""
+    values = pn.state.session_args.get("dataset") or [b""]
+    return values[0].decode("utf-8", "replace") or None
+
+
+def show_dataset_in_url(event: param.parameterized.Event) -> None:
+    """Keep `?dataset=...` in the browser's address in step with the selector, so the page can be shared."""
+    if pn.state.location is not None and event.new:
+        pn.state.location.update_query(dataset=event.new)
+
+
+def create_app(settings: Settings | None = None, dataset: str | None = None) -> App:
     """Build the dashboard for the configured database (nothing is read before this is called)."""
     settings = settings or get_settings()
-    reader = shared_reader(database_url(settings), "sales")
-    return App(store=DataStore(reader, expectations_dir=settings.expectations_dir), settings=settings)
+    reader = shared_reader(database_url(settings), "sales", settings.expectations_dir)
+    store = DataStore(reader, expectations_dir=settings.expectations_dir, dataset=dataset)
+    return App(store=store, settings=settings)
 
 
 if pn.state.served:
     pn.extension("plotly", "tabulator", sizing_mode="stretch_width")
-    create_app().template().servable(title=TITLE)
+    app = create_app(dataset=requested_dataset())
+    app.ds.param.watch(show_dataset_in_url, "dataset")
+    app.template().servable(title=TITLE)

@@ -1,4 +1,4 @@
-"""Numbers as an Indian reader writes them, text that is always text, and CSV that is safe to open."""
+"""Numbers as the reader writes them (Indian grouping for rupees), text that is always text, and safe CSV."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pandas as pd
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 SPARKS = "▁▂▃▄▅▆▇█"
+CURRENCY_SYMBOLS = {"INR": "₹", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
 def group_indian(digits: str) -> str:
@@ -22,6 +23,11 @@ def group_indian(digits: str) -> str:
     head, tail = digits[:-3], digits[-3:]
     pairs = [head[max(0, i - 2) : i] for i in range(len(head), 0, -2)][::-1]
     return ",".join([*pairs, tail])
+
+
+def group_thousands(digits: str) -> str:
+    """Group a string of digits in threes (1,234,567)."""
+    return f"{int(digits):,}" if digits else digits
 
 
 def _decimal(value: object, places: int) -> Decimal | None:
@@ -34,8 +40,8 @@ def _decimal(value: object, places: int) -> Decimal | None:
     return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def format_number(value: object, places: int = 0) -> str:
-    """A number with Indian digit grouping (12,34,567 or 12,34,567.89); '–' when there is none."""
+def format_number(value: object, places: int = 0, indian: bool = True) -> str:
+    """A number with Indian digit grouping (12,34,567 or 12,34,567.89), or in threes; '–' when there is none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     number = _decimal(value, places)
@@ -43,7 +49,8 @@ def format_number(value: object, places: int = 0) -> str:
         return "–"
     sign = "-" if number < 0 else ""
     whole, _, fraction = f"{abs(number):.{places}f}".partition(".")
-    return sign + group_indian(whole) + (f".{fraction}" if places else "")
+    grouped = group_indian(whole) if indian else group_thousands(whole)
+    return sign + grouped + (f".{fraction}" if places else "")
 
 
 def format_inr(value: object, places: int = 2) -> str:
@@ -60,6 +67,33 @@ def format_inr_short(value: float) -> str:
         if abs(value) >= size:
             return f"₹{value / size:.2f} {unit}"
     return f"₹{value:.0f}"
+
+
+def currency_symbol(currency: str) -> str:
+    """The symbol of an ISO currency code (₹ for INR), or the code and a space."""
+    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+
+
+def format_money(value: object, currency: str | None, places: int = 2) -> str:
+    """An amount: rupees as format_inr, another currency with its symbol and grouping in threes, or a plain number."""
+    if currency == "INR":
+        return format_inr(value, places)
+    number = format_number(value, places, indian=False)
+    if currency is None or number == "–":
+        return number
+    sign, digits = ("-", number[1:]) if number.startswith("-") else ("", number)
+    return f"{sign}{currency_symbol(currency)}{digits}"
+
+
+def format_short(value: float, currency: str | None = None) -> str:
+    """A chart label: rupees in crore/lakh/thousand, else thousands, millions and billions ($1.23 M, 4.50 K)."""
+    if currency == "INR":
+        return format_inr_short(value)
+    prefix = currency_symbol(currency) if currency else ""
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"{prefix}{value / size:.2f} {unit}"
+    return f"{prefix}{value:.0f}" if currency else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def format_percent(value: float | None, places: int = 1) -> str:

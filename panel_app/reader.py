@@ -1,7 +1,8 @@
 """Cached reads through the storage layer's queries, shared by every browser session of one database.
 
 A COMPLETED run never changes, so its results are cached until evicted. Lists that grow as runs
-arrive (runs, cross-run aggregates) are re-read after LIST_TTL_S or on `refresh()`.
+arrive (datasets, runs, cross-run aggregates) are re-read after LIST_TTL_S or on `refresh()`.
+Each dataset has its own Reader (and cache); `for_dataset` hands out the sibling for another one.
 """
 
 from __future__ import annotations
@@ -9,20 +10,26 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+from sqlalchemy import Table
 
+from flows.dataset import DatasetSpec, load_dataset
 from flows.storage import queries
 from flows.storage.engine import get_engine, mask_secrets, mask_url
 from flows.storage.queries import ExceptionDimension, ExceptionFilter
+from flows.storage.tables import dataset_tables
 
 LIST_TTL_S = 30.0
-LIST_KEYS = frozenset({"runs", "run_totals", "rule_failures", "stage_durations"})
+LIST_KEYS = frozenset({"datasets", "runs", "run_totals", "rule_failures", "stage_durations"})
 MAX_ENTRIES = 512
-_SHARED: dict[tuple[str, str], Reader] = {}
+DEFAULT_EXPECTATIONS = Path("expectations")
+_SHARED: dict[tuple[str, str, Path], Reader] = {}
 
 
 @dataclass(frozen=True)
@@ -33,11 +40,17 @@ class DatabaseState:
     detail: str = ""
 
 
-def shared_reader(url: str, dataset: str) -> Reader:
+@lru_cache(maxsize=32)
+def load_spec(dataset: str, expectations_dir: Path) -> DatasetSpec:
+    """A dataset's spec, read from the expectations folder once per process."""
+    return load_dataset(dataset, expectations_dir)
+
+
+def shared_reader(url: str, dataset: str, expectations_dir: Path = DEFAULT_EXPECTATIONS) -> Reader:
     """The one Reader of this process for a database URL and dataset (its cache is shared)."""
-    key = (url, dataset)
+    key = (url, dataset, expectations_dir)
     if key not in _SHARED:
-        _SHARED[key] = Reader(url, dataset)
+        _SHARED[key] = Reader(url, dataset, expectations_dir, family=_SHARED)
     return _SHARED[key]
 
 
@@ -56,10 +69,36 @@ def _floats(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 class Reader:
     """Reads one database for one dataset through `flows.storage.queries`, with a bounded cache."""
 
-    def __init__(self, url: str, dataset: str = "sales") -> None:
+    def __init__(
+        self,
+        url: str,
+        dataset: str = "sales",
+        expectations_dir: Path = DEFAULT_EXPECTATIONS,
+        family: dict[tuple[str, str, Path], Reader] | None = None,
+    ) -> None:
         self.url, self.dataset, self.masked_url = url, dataset, mask_url(url)
+        self.expectations_dir = expectations_dir
+        self._family = {} if family is None else family  # the readers of the other datasets
+        self._family.setdefault((url, dataset, expectations_dir), self)
         self._cache: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def for_dataset(self, dataset: str, expectations_dir: Path | None = None) -> Reader:
+        """The reader of another dataset of the same database (one per dataset, created once)."""
+        key = (self.url, dataset, expectations_dir or self.expectations_dir)
+        if key not in self._family:
+            Reader(*key, family=self._family)
+        return self._family[key]
+
+    @property
+    def spec(self) -> DatasetSpec:
+        """The dataset's spec (raises SpecError when it cannot be loaded)."""
+        return load_spec(self.dataset, self.expectations_dir)
+
+    @cached_property
+    def raw_table(self) -> Table:
+        """The dataset's raw table (values as received)."""
+        return dataset_tables(self.spec).raw
 
     def _read(self, key: tuple[Hashable, ...], query: Callable[..., Any], *args: Any) -> Any:
         now = time.monotonic()
@@ -89,7 +128,7 @@ class Reader:
         try:
             with get_engine(self.url).connect() as conn:
                 ready = queries.schema_ready(conn)
-            if ready and not self.runs().empty:
+            if ready and self.datasets():
                 return DatabaseState("ok")
         except Exception as exc:  # noqa: BLE001 - whatever stops the connection becomes the banner
             message = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""]
@@ -97,27 +136,40 @@ class Reader:
         detail = "no pipeline run is recorded yet" if ready else "the pipeline's tables do not exist yet"
         return DatabaseState("empty", detail)
 
+    def datasets(self) -> list[str]:
+        """The datasets of the database that have at least one run."""
+        return list(self._read(("datasets",), queries.list_datasets))
+
     def runs(self) -> pd.DataFrame:
         """Every run of the dataset, newest first, timestamps in UTC."""
         frame = self._read(("runs",), queries.list_runs, self.dataset)
         return _utc(frame.copy(), "started_at", "ended_at")
 
-    def grain(
-        self, run_id: str, dates: tuple[Any, Any] | None, regions: tuple[str, ...], products: tuple[str, ...]
-    ) -> pd.DataFrame:
-        """A run's day x region x product aggregates under the filters, as floats."""
+    def grain(self, run_id: str, dates: tuple[Any, Any] | None = None, *chosen: Sequence[str]) -> pd.DataFrame:
+        """A run's aggregates at the spec's grain under the filters, as floats; a missing key reads MISSING.
+
+        `chosen`: the accepted values of each grain dimension, in grain order (empty = all).
+        """
+        analytics = self.spec.analytics
         start, end = dates or (None, None)
-        key = ("grain", run_id, start, end, regions, products)
-        frame = self._read(key, queries.analytics_grain, run_id, start, end, regions, products)
-        return _floats(frame.copy(), *queries.MEASURES)
+        picked = tuple(tuple(values) for values in chosen)
+        key = ("grain", run_id, start, end, picked)
+        frame = self._read(
+            key, queries.analytics_grain, run_id, analytics.grain, analytics.measures, start, end, picked
+        ).copy()
+        for dimension in analytics.grain_dimensions:
+            frame[dimension] = frame[dimension].fillna(queries.MISSING)
+        return _floats(frame, *analytics.measures, queries.RECORD_COUNT)
 
     def dimensions(self, run_id: str) -> pd.DataFrame:
-        """The dates, regions and products a run's analytics hold."""
-        return self._read(("dimensions", run_id), queries.run_dimensions, run_id)
+        """The key combinations of a run's grain (one column per grain field; a missing key is None)."""
+        return self._read(("dimensions", run_id), queries.run_dimensions, run_id, self.spec.analytics.grain)
 
     def run_totals(self) -> pd.DataFrame:
-        """Revenue, quantity and record count of every COMPLETED run."""
-        return _floats(self._read(("run_totals",), queries.run_totals, self.dataset).copy(), *queries.MEASURES)
+        """Each measure's sum and the record count of every COMPLETED run."""
+        measures = self.spec.analytics.measures
+        frame = self._read(("run_totals",), queries.run_totals, self.dataset, measures).copy()
+        return _floats(frame, *measures, queries.RECORD_COUNT)
 
     def rule_failures(self) -> pd.DataFrame:
         """Failed records and findings per COMPLETED run and rule."""
@@ -131,19 +183,32 @@ class Reader:
         """One run's audit events in order."""
         return _utc(self._read(("audit", run_id), queries.audit_events, run_id).copy(), "logged_at")
 
-    def exception_counts(self, run_id: str, by: ExceptionDimension, f: ExceptionFilter) -> pd.DataFrame:
-        """Quarantined records of a run per category, rule or raw region."""
-        return self._read(("exception_counts", run_id, by, f), queries.exception_counts, run_id, by, f)
+    def exception_counts(
+        self, run_id: str, by: ExceptionDimension, f: ExceptionFilter, field: str = ""
+    ) -> pd.DataFrame:
+        """Quarantined records of a run per category, rule or raw value of `field`."""
+        key = ("exception_counts", run_id, by, field, f)
+        return self._read(key, queries.exception_counts, self.raw_table, run_id, by, f, field)
 
     def exception_page(self, run_id: str, f: ExceptionFilter, page: int, size: int) -> tuple[pd.DataFrame, int]:
         """One page of exception rows (1-based page number) and how many rows match in all."""
-        total = self._read(("exception_total", run_id, f), queries.exception_total, run_id, f)
+        raw, fields = self.raw_table, self.spec.column_names
+        total = self._read(("exception_total", run_id, f), queries.exception_total, raw, run_id, f)
         rows = self._read(
-            ("exception_page", run_id, f, page, size), queries.exception_page, run_id, f, (page - 1) * size, size
+            ("exception_page", run_id, f, page, size),
+            queries.exception_page,
+            raw,
+            run_id,
+            f,
+            (page - 1) * size,
+            size,
+            fields,
         )
         return rows, int(total)
 
     def exception_rows(self, run_id: str, f: ExceptionFilter) -> pd.DataFrame:
         """Every exception row matching the filter (for the CSV export; not cached)."""
+        raw, fields = self.raw_table, self.spec.column_names
         with get_engine(self.url).connect() as conn:
-            return queries.exception_page(conn, run_id, f, 0, queries.exception_total(conn, run_id, f))
+            total = queries.exception_total(conn, raw, run_id, f)
+            return queries.exception_page(conn, raw, run_id, f, 0, total, fields)

@@ -1,4 +1,4 @@
-"""Exception figures: quarantined records per category, control or raw region, clickable for drill-down."""
+"""Exception figures: quarantined records per category, control or raw value, clickable for drill-down."""
 
 from __future__ import annotations
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pandas as pd
-
-RAW_VALUES = ("order_id", "order_date", "region", "product", "quantity", "revenue")
-DISPLAY_COLUMNS = ["row", "reasons", *RAW_VALUES, "category", "record_id"]
 
 
 def reasons(error_details: str) -> str:
@@ -27,12 +25,15 @@ def reasons(error_details: str) -> str:
     return "; ".join(parts)
 
 
-def display_rows(page: pd.DataFrame, with_details: bool = False) -> pd.DataFrame:
-    """Exception rows with readable columns (and the findings as JSON too, for exports)."""
+def display_rows(page: pd.DataFrame, fields: Sequence[str], with_details: bool = False) -> pd.DataFrame:
+    """Exception rows with readable columns: row, reasons, the raw `fields` as received, category, record id.
+
+    With details, the error count and the findings as JSON follow (for exports).
+    """
     rows = page.rename(columns={"source_row": "row", "error_category": "category", "error_count": "errors"})
     rows["reasons"] = page["error_details"].map(reasons) if not page.empty else pd.Series(dtype=object)
-    columns = [*DISPLAY_COLUMNS, "errors", "error_details"] if with_details else DISPLAY_COLUMNS
-    return rows.reindex(columns=columns)
+    columns = ["row", "reasons", *fields, "category", "record_id"]
+    return rows.reindex(columns=[*columns, "errors", "error_details"] if with_details else columns)
 
 
 def compare_counts(mine: pd.DataFrame, theirs: pd.DataFrame, dimension: str) -> pd.DataFrame:

@@ -11,6 +11,10 @@ from panel_app.formatting import sparkline
 from panel_app.metrics.runs import completed, short_label
 
 HISTORY = 10
+CONTROL_COLUMNS = (
+    *("rule", "control_type", "severity", "checked", "failed", "pass_rate_pct", "change", "trend", "scope"),
+    *("error_category", "description"),
+)
 
 
 def rules_frame(rules: Sequence[Rule]) -> pd.DataFrame:
@@ -58,8 +62,7 @@ def controls_table(rules: pd.DataFrame, failures: pd.DataFrame, runs: pd.DataFra
     table["change"] = (table["failed"] - previous.to_numpy()).astype(int) if previous is not None else 0
     rates = (matrix / checked.where(checked > 0)).fillna(0)
     table["trend"] = [sparkline(list(rates.loc[rule])) for rule in rules["rule"]]
-    columns = ["rule", "control_type", "severity", "checked", "failed", "pass_rate_pct", "change", "trend", "scope"]
-    return table[[*columns, "error_category", "description"]]
+    return table[list(CONTROL_COLUMNS)]
 
 
 def quality_history(runs: pd.DataFrame) -> pd.DataFrame:

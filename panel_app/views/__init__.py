@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flows.settings import Settings
 from panel_app.data_store import DataStore
-from panel_app.views import audit, controls, exceptions, quality, sales
+from panel_app.views import analytics, audit, controls, exceptions, quality
 from panel_app.views.common import StoreView
 
 
@@ -14,20 +14,20 @@ def card_factories(store: DataStore, settings: Settings) -> dict[str, Callable[[
     """How to build every card of the dashboard, by name."""
     s, run_links = store, {"docs_dir": settings.docs_dir, "prefect_ui_url": settings.prefect_ui_url}
     return {
-        "kpis": lambda: sales.SalesKpis(store=s),
-        "trend": lambda: sales.RevenueTrend(store=s),
-        "by_region": lambda: sales.RevenueBreakdown(store=s, dimension="region"),
-        "by_product": lambda: sales.RevenueBreakdown(store=s, dimension="product"),
-        "heatmap": lambda: sales.RegionProductHeatmap(store=s),
-        "across_runs": lambda: sales.RevenueAcrossRuns(store=s),
-        "comparison": lambda: sales.RunComparison(store=s),
+        "kpis": lambda: analytics.AnalyticsKpis(store=s),
+        "trend": lambda: analytics.MeasureTrend(store=s),
+        "breakdown_1": lambda: analytics.MeasureBreakdown(store=s, position=0),
+        "breakdown_2": lambda: analytics.MeasureBreakdown(store=s, position=1),
+        "heatmap": lambda: analytics.DimensionHeatmap(store=s),
+        "across_runs": lambda: analytics.TotalsAcrossRuns(store=s),
+        "comparison": lambda: analytics.RunComparison(store=s),
         "quality": lambda: quality.QualityKpis(store=s),
         "split": lambda: quality.CleanSplit(store=s),
         "pass_rates": lambda: quality.PassRates(store=s),
         "quality_trend": lambda: quality.QualityTrend(store=s),
         "by_category": lambda: exceptions.ExceptionBreakdown(store=s, dimension="category"),
         "by_rule": lambda: exceptions.ExceptionBreakdown(store=s, dimension="rule"),
-        "by_raw_region": lambda: exceptions.ExceptionBreakdown(store=s, dimension="region"),
+        "by_raw_value": lambda: exceptions.ExceptionBreakdown(store=s, dimension="value"),
         "exception_rows": lambda: exceptions.ExceptionTable(store=s),
         "exception_comparison": lambda: exceptions.ExceptionComparison(store=s),
         "run_details": lambda: audit.RunDetails(store=s, **run_links),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import pandas as pd
 import panel as pn
 import param
 from panel.io.model import JSCode
@@ -16,6 +17,7 @@ from panel.viewable import Viewer
 
 from panel_app.data_store import DataStore
 from panel_app.formatting import text, to_csv
+from panel_app.presentation import Presentation
 
 CSS = """
 .kpis {display: flex; gap: 12px; flex-wrap: wrap; font-family: system-ui, sans-serif;}
@@ -99,6 +101,11 @@ def notice(message: str, kind: str = "info", trusted_html: str = "") -> str:
     return f'<div class="notice {kind}">{text(message)}{trusted_html}</div>'
 
 
+def with_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame, or an empty one with a placeholder column: Tabulator's frozen first column needs a column."""
+    return frame if len(frame.columns) else pd.DataFrame({"(no rows)": []})
+
+
 class DataTable:
     """A read-only table of a frame with a CSV download of exactly what it holds (formula-safe)."""
 
@@ -116,7 +123,7 @@ class DataTable:
         formatters: dict[str, Any] = {c: money_cells() for c in money} | {c: number_cells() for c in numbers}
         formatters |= {c: {"type": "textarea"} for c in wrap or {}}  # wraps long text (width 0: natural); escaped
         self.table = pn.widgets.Tabulator(
-            value,
+            param.rx(value).rx.pipe(with_columns) if callable(value) else with_columns(value),
             disabled=True,
             show_index=False,
             pagination="local" if page_size else None,
@@ -139,6 +146,19 @@ class DataTable:
     def layout(self) -> pn.Column:
         """The table with its download button under it."""
         return pn.Column(self.table, self.download, sizing_mode="stretch_width")
+
+
+def live_card(store: DataStore, title: Callable[[Presentation], str | None], *objects: Any) -> pn.Card:
+    """A card whose title follows the dataset shown; hidden while `title` gives None (nothing to show there)."""
+    frame = card("", *objects)
+
+    def adapt(*_: object) -> None:
+        named = title(store.presentation)
+        frame.param.update(title=named or "", visible=named is not None)
+
+    store.param.watch(adapt, "presentation")
+    adapt()
+    return frame
 
 
 class StoreView(Viewer):

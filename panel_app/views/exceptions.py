@@ -1,4 +1,8 @@
-"""Exceptions cards: counts by category, control and region (click a bar to list its rows), the rows, runs compared."""
+"""Exceptions cards: counts by category, control and raw value (click a bar to list its rows), the rows, runs compared.
+
+The raw-value chart counts the first grain dimension as received (the dataset's raw table); the rows
+show every field of the dataset's file as received.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +18,22 @@ from panel_app.charts.exceptions import exception_bars
 from panel_app.data_store import DataStore
 from panel_app.formatting import format_number, text
 from panel_app.metrics.exceptions import compare_counts, display_rows
-from panel_app.views.common import DataTable, StoreView, card, html, plot
+from panel_app.presentation import Presentation, field_label
+from panel_app.views.common import DataTable, StoreView, card, html, live_card, plot
 
-TITLES = {"category": "By headline category", "rule": "By failed control", "region": "By region (as received)"}
-SIDEBAR = ("store.run_id", "store.regions", "store.products")
+TITLES = {"category": "By headline category", "rule": "By failed control", "value": "By {} (as received)"}
+SIDEBAR = ("store.run_id", "store.filters")
 PAGE_SIZE = 25
-# Long text wraps (reasons at a fixed width) so the raw values stay on screen next to the reasons.
-WRAPPED = {"reasons": 230, "order_date": 0, "region": 130, "product": 130, "quantity": 0, "revenue": 0}
+REASONS_WIDTH = 230  # long text wraps (reasons at a fixed width) so the raw values stay on screen beside them
+
+
+def wrapped(p: Presentation) -> dict[str, int]:
+    """Column widths of the rows table: reasons fixed, every field but the first (an id) wrapped at its width."""
+    return {"reasons": REASONS_WIDTH, **dict.fromkeys(p.fields[1:], 0)}
 
 
 def _sidebar_filter(store: DataStore) -> ExceptionFilter:
-    return ExceptionFilter(regions=tuple(store.regions), products=tuple(store.products))
+    return store.sidebar_filter()
 
 
 class ExceptionBreakdown(StoreView):
@@ -37,12 +46,18 @@ class ExceptionBreakdown(StoreView):
         self.pane = plot(self.figure, 280)
         self.pane.param.watch(self._clicked, "click_data")
 
+    @property
+    def field(self) -> str:
+        """The raw field counted by the `value` chart (the first grain dimension), else empty."""
+        dimensions = self.ds.presentation.dimensions
+        return dimensions[0] if self.dimension == "value" and dimensions else ""
+
     @param.depends(*SIDEBAR)
     def counts(self) -> pd.DataFrame:
         """Quarantined records per key of the dimension, under the sidebar filters."""
-        if not self.ds.has_results:
+        if not self.ds.has_results or (self.dimension == "value" and not self.field):
             return pd.DataFrame(columns=["key", "records"])
-        return self.ds.reader.exception_counts(self.ds.run_id, self.dimension, _sidebar_filter(self.ds))
+        return self.ds.reader.exception_counts(self.ds.run_id, self.dimension, _sidebar_filter(self.ds), self.field)
 
     @param.depends(*SIDEBAR)
     def figure(self) -> go.Figure:
@@ -58,8 +73,13 @@ class ExceptionBreakdown(StoreView):
         if points and points[0].get("customdata") is not None:
             self.drill(str(points[0]["customdata"]))
 
+    def _title(self, p: Presentation) -> str | None:
+        if self.dimension != "value":
+            return TITLES[self.dimension]
+        return TITLES["value"].format(field_label(p.dimensions[0])) if p.dimensions else None
+
     def __panel__(self) -> pn.viewable.Viewable:
-        return card(TITLES[self.dimension], self.pane)
+        return live_card(self.ds, self._title, self.pane)
 
 
 class ExceptionTable(StoreView):
@@ -68,14 +88,28 @@ class ExceptionTable(StoreView):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         store = self.ds
-        self.search = pn.widgets.TextInput.from_param(
-            store.param.search, placeholder="order id, value or rule name", width=320
-        )
+        self.search = pn.widgets.TextInput.from_param(store.param.search, placeholder="", width=320)
         self.clear = pn.widgets.Button(label="Show all rows", width=140, on_click=lambda _: setattr(store, "drill", {}))
         self.previous = pn.widgets.Button(label="‹ Previous", width=110, on_click=lambda _: self._turn(-1))
         self.next = pn.widgets.Button(label="Next ›", width=110, on_click=lambda _: self._turn(1))
-        name = pn.bind(lambda run: f"exceptions_{(run or 'none')[:8]}.csv", store.param.run_id)
-        self.data = DataTable(self.rows, name, page_size=0, rows=self.all_rows, wrap=WRAPPED)
+        self.filename = pn.bind(lambda run: f"exceptions_{(run or 'none')[:8]}.csv", store.param.run_id)
+        self.holder = pn.Column(sizing_mode="stretch_width", margin=0)
+        store.param.watch(self._new_table, "presentation")
+        store.param.watch(self._refresh, ["run_id", "filters", "page", "search", "drill"])
+        self._new_table()
+
+    def _new_table(self, *_: object) -> None:
+        """A table for the dataset shown: its fields as columns, the search hint naming its first field.
+
+        A new table rather than new columns: Tabulator cannot change its columns while its tab is hidden.
+        """
+        p = self.ds.presentation
+        self.search.placeholder = f"{field_label(p.fields[0]) if p.fields else 'id'}, value or rule name"
+        self.data = DataTable(self.rows(), self.filename, page_size=0, rows=self.all_rows, wrap=wrapped(p))
+        self.holder.objects = [self.data.layout()]
+
+    def _refresh(self, *_: object) -> None:
+        self.data.table.value = self.rows()
 
     def _filter(self) -> ExceptionFilter:
         return self.ds.exception_filter()
@@ -83,16 +117,18 @@ class ExceptionTable(StoreView):
     @param.depends(*SIDEBAR, "store.page", "store.search", "store.drill")
     def rows(self) -> pd.DataFrame:
         """The current page of rows."""
+        fields = self.ds.presentation.fields
         if not self.ds.has_results:
-            return display_rows(pd.DataFrame(columns=["source_row", "error_details"]))
+            return display_rows(pd.DataFrame(columns=["source_row", "error_details"]), fields)
         page, _ = self.ds.reader.exception_page(self.ds.run_id, self._filter(), self.ds.page, PAGE_SIZE)
-        return display_rows(page)
+        return display_rows(page, fields)
 
     def all_rows(self) -> pd.DataFrame:
         """Every row matching the filters, with the findings as JSON (what the CSV holds)."""
+        fields = self.ds.presentation.fields
         if not self.ds.has_results:
-            return display_rows(pd.DataFrame(columns=["source_row", "error_details"]), with_details=True)
-        return display_rows(self.ds.reader.exception_rows(self.ds.run_id, self._filter()), with_details=True)
+            return display_rows(pd.DataFrame(columns=["source_row", "error_details"]), fields, with_details=True)
+        return display_rows(self.ds.reader.exception_rows(self.ds.run_id, self._filter()), fields, with_details=True)
 
     def total(self) -> int:
         """How many rows match the filters."""
@@ -114,12 +150,14 @@ class ExceptionTable(StoreView):
             if total
             else "no matching rows"
         )
-        drill = "".join(f" · only {text(k)} = <b>{text(v)}</b>" for k, v in self.ds.drill.items())
+        dimensions = self.ds.presentation.dimensions
+        named = {"value": f"{field_label(dimensions[0])} as received" if dimensions else "value"}
+        drill = "".join(f" · only {text(named.get(k, k))} = <b>{text(v)}</b>" for k, v in self.ds.drill.items())
         return f'<div class="context">{shown}{drill}</div>'
 
     def __panel__(self) -> pn.viewable.Viewable:
         bar = pn.Row(self.search, self.clear, self.previous, self.next, html(self.status, margin=(12, 8)))
-        return card("Quarantined rows: every reason, values as received", bar, self.data.layout())
+        return card("Quarantined rows: every reason, values as received", bar, self.holder)
 
 
 class ExceptionComparison(StoreView):

@@ -7,6 +7,7 @@ import param
 
 from panel_app.formatting import text
 from panel_app.metrics.runs import COMPLETED, reason
+from panel_app.presentation import field_label
 from panel_app.reader import DatabaseState
 from panel_app.views.common import StoreView, card, html, notice
 
@@ -26,7 +27,7 @@ UNREACHABLE_HELP = (
 class Selection(StoreView):
     """One line saying which run, comparison run and filters the figures show."""
 
-    @param.depends("store.run_id", "store.compare_run_id", "store.date_range", "store.regions", "store.products")
+    @param.depends("store.run_id", "store.compare_run_id", "store.date_range", "store.filters")
     def markup(self) -> str:
         """The selection as escaped HTML."""
         s, run, other = self.ds, self.ds.run, self.ds.compare_run
@@ -37,12 +38,13 @@ class Selection(StoreView):
         )
         theirs = f"{text(other['source_name'])} ({other['started_at']:%Y-%m-%d %H:%M} UTC)" if other is not None else ""
         dates = f"{s.date_range[0]} → {s.date_range[1]}" if s.date_range else "all dates"
+        p = s.presentation
         parts = [
-            f"<b>Run</b> {mine or 'none'}",
+            f"<b>{text(p.title or 'No dataset')}</b>",
+            f"<b>run</b> {mine or 'none'}",
             f"<b>compared with</b> {theirs}" if theirs else "no comparison",
             f"<b>dates</b> {text(dates)}",
-            f"<b>regions</b> {text(', '.join(s.regions) or 'all')}",
-            f"<b>products</b> {text(', '.join(s.products) or 'all')}",
+            *(f"<b>{text(field_label(d))}</b> {text(', '.join(s.filters.get(d, [])) or 'all')}" for d in p.dimensions),
         ]
         return '<div class="context">' + " · ".join(parts) + "</div>"
 

@@ -7,10 +7,24 @@ import math
 import pandas as pd
 import pytest
 
+from panel_app.charts import analytics as analytics_charts
 from panel_app.charts import audit as audit_charts
 from panel_app.charts import exceptions as exception_charts
-from panel_app.charts import sales as sales_charts
-from panel_app.metrics import audit, exceptions, quality, runs, sales
+from panel_app.metrics import analytics, audit, exceptions, quality, runs
+from panel_app.presentation import Measure, Presentation
+
+MEASURES = ["revenue", "quantity"]
+REVENUE = Measure("revenue", "revenue", currency="INR", places=2, indian=True)
+SALES = Presentation(
+    dataset="sales",
+    title="Sales",
+    date="order_date",
+    dimensions=("region", "product"),
+    measures=(REVENUE, Measure("quantity", "quantity", indian=True)),
+    records=Measure("record_count", "records", indian=True),
+    per_record=Measure("per_record", "revenue per record", currency="INR", places=2, indian=True),
+    fields=("order_id", "order_date", "region", "product", "quantity", "revenue"),
+)
 
 
 def grain(*rows: tuple[str, str, str, float, int, int]) -> pd.DataFrame:
@@ -26,19 +40,20 @@ GRAIN = grain(
 
 
 def test_kpis_and_breakdowns_add_up() -> None:
-    """It sums revenue, orders and units, and averages revenue per order."""
-    assert sales.kpis(GRAIN) == {"revenue": 350.75, "orders": 4.0, "units": 8.0, "average_order_value": 87.69}
-    assert math.isnan(sales.kpis(GRAIN.iloc[0:0])["average_order_value"])
-    by_region = sales.by_dimension(GRAIN, "region")
+    """It sums revenue, records and quantity, and averages revenue per record."""
+    kpis = analytics.kpis(GRAIN, MEASURES)
+    assert kpis == {"revenue": 350.75, "record_count": 4.0, "per_record": 87.69, "quantity": 8.0}
+    assert math.isnan(analytics.kpis(GRAIN.iloc[0:0], MEASURES)["per_record"])
+    by_region = analytics.by_dimension(GRAIN, "region", MEASURES)
     assert by_region["region"].tolist() == ["North", "South"]
     assert by_region["revenue"].tolist() == [300.25, 50.5]
-    assert sales.region_product(GRAIN).loc["South", "Dairy"] == 0.0
+    assert analytics.matrix(GRAIN, "region", "product", "revenue").loc["South", "Dairy"] == 0.0
 
 
 def test_daily_revenue_counts_days_without_orders_as_zero() -> None:
     """The trend has every calendar day, and a 7-day average."""
-    daily = sales.daily_revenue(GRAIN)
-    assert daily["revenue"].tolist() == [150.5, 0.0, 200.25]
+    daily = analytics.daily(GRAIN, "order_date", "revenue")
+    assert daily["value"].tolist() == [150.5, 0.0, 200.25]
     assert daily["avg_7d"].tolist() == [150.5, 75.25, 116.92]
 
 
@@ -46,7 +61,7 @@ def test_comparison_lists_kpis_regions_products_and_exception_categories() -> No
     """It puts the two runs side by side with the change and the change in percent."""
     mine = pd.DataFrame({"key": ["A"], "records": [3]})
     theirs = pd.DataFrame({"key": ["A", "B"], "records": [1, 2]})
-    table = sales.comparison(GRAIN, GRAIN.iloc[:1], mine, theirs).set_index("item")
+    table = analytics.comparison(GRAIN, GRAIN.iloc[:1], mine, theirs, SALES).set_index("item")
     assert table.loc["revenue", ["this_run", "comparison_run", "change"]].tolist() == [350.75, 100.0, 250.75]
     assert table.loc["revenue", "change_pct"] == 250.75
     assert table.loc["quarantined records", "change"] == 0
@@ -55,14 +70,15 @@ def test_comparison_lists_kpis_regions_products_and_exception_categories() -> No
 
 def test_trend_and_breakdown_figures_carry_the_numbers() -> None:
     """The figures plot exactly the computed values, with rupee amounts in the hover text."""
-    fig = sales_charts.revenue_trend(sales.daily_revenue(GRAIN))
+    fig = analytics_charts.measure_trend(analytics.daily(GRAIN, "order_date", "revenue"), REVENUE)
     assert list(fig.data[0].y) == [150.5, 0.0, 200.25]
-    bars = sales_charts.revenue_by(sales.by_dimension(GRAIN, "region"), "region")
+    bars = analytics_charts.measure_by(analytics.by_dimension(GRAIN, "region", MEASURES), "region", REVENUE)
     assert list(bars.data[0].y) == ["South", "North"]
     assert list(bars.data[0].customdata) == ["₹50.50", "₹300.25"]
-    heat = sales_charts.region_product_heatmap(sales.region_product(GRAIN))
+    heat = analytics_charts.heatmap(analytics.matrix(GRAIN, "region", "product", "revenue"), REVENUE)
     assert heat.data[0].z.tolist() == [[100.0, 200.25], [0.0, 50.5]]
-    assert sales_charts.revenue_trend(sales.daily_revenue(GRAIN.iloc[0:0])).layout.annotations[0].text
+    empty = analytics_charts.measure_trend(analytics.daily(GRAIN.iloc[0:0], "order_date", "revenue"), REVENUE)
+    assert empty.layout.annotations[0].text
 
 
 def test_exception_bars_show_raw_values_as_text_and_keep_them_for_drill_down() -> None:

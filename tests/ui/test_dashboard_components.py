@@ -115,13 +115,13 @@ def clean_sales(db: FilledDatabase, run_id: str) -> pd.DataFrame:
 
 
 def expected_kpis(clean: pd.DataFrame) -> dict[str, float]:
-    """Revenue, orders, units and average order value, straight from clean rows."""
+    """Revenue, records (orders), quantity and revenue per record, straight from clean rows."""
     revenue, orders = round(float(clean["revenue"].sum()), 2), float(len(clean))
     return {
         "revenue": revenue,
-        "orders": orders,
-        "units": float(clean["quantity"].sum()),
-        "average_order_value": round(revenue / orders, 2),
+        "record_count": orders,
+        "quantity": float(clean["quantity"].sum()),
+        "per_record": round(revenue / orders, 2),
     }
 
 
@@ -141,7 +141,8 @@ def test_filters_change_every_sales_figure_to_the_filtered_rows(filled: FilledDa
     app = make_app(filled)
     store, views = app.ds, app.views
     store.param.update(
-        date_range=(dt.date(2024, 3, 1), dt.date(2024, 6, 30)), regions=["North", "East"], products=["Dairy", "Snacks"]
+        date_range=(dt.date(2024, 3, 1), dt.date(2024, 6, 30)),
+        filters={"region": ["North", "East"], "product": ["Dairy", "Snacks"]},
     )
     clean = clean_sales(filled, filled.second)
     chosen = clean[
@@ -153,22 +154,22 @@ def test_filters_change_every_sales_figure_to_the_filtered_rows(filled: FilledDa
     trend = views["trend"].figure()
     assert pd.Timestamp(min(trend.data[0].x)) >= pd.Timestamp("2024-03-01")
     assert pd.Timestamp(max(trend.data[0].x)) <= pd.Timestamp("2024-06-30")
-    by_region = views["by_region"].figure().data[-1]
+    by_region = views["breakdown_1"].figure().data[-1]
     expected = chosen.groupby("region")["revenue"].sum().round(2)
     assert dict(zip(by_region.y, by_region.x, strict=True)) == pytest.approx(expected.to_dict(), abs=0.006)
     assert views["heatmap"].matrix()["region"].tolist() == ["East", "North"]
     store.reset_filters()
-    assert views["kpis"].values()["orders"] == len(clean)
+    assert views["kpis"].values()["record_count"] == len(clean)
 
 
 def test_changing_run_and_comparing_two_runs(filled: FilledDatabase) -> None:
     """The comparison shows both runs' revenue and exceptions per category, and the change."""
     app = make_app(filled)
-    app.ds.regions = ["West"]
+    app.ds.set_filter("region", ["West"])
     table = app.views["comparison"].frame().set_index(["section", "item"])
     first, second = clean_sales(filled, filled.first), clean_sales(filled, filled.second)
     west = {name: round(c.loc[c["region"] == "West", "revenue"].sum(), 2) for name, c in (("a", first), ("b", second))}
-    row = table.loc[("Sales", "revenue")]
+    row = table.loc[("Totals", "revenue")]
     assert [row["this_run"], row["comparison_run"]] == pytest.approx([west["b"], west["a"]], abs=0.006)
     assert row["change"] == pytest.approx(west["b"] - west["a"], abs=0.011)
     exceptions = read_table(filled.url, "exceptions", filled.first)
