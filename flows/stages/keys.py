@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from flows.dataset import DatasetSpec, Rule
+from flows.dataset import DatasetSpec
 from flows.stages.validate import as_findings
+from flows.suite import Rule
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.dataset import Rule, Suite
+from flows.suite import Rule, Suite
 
 FINDING_COLUMNS = (
     "record_id",
