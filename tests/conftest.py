@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,21 +43,29 @@ def postgres_server() -> str:
     return POSTGRES_ADMIN_URL
 
 
-@pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    name = f"pipeline_test_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def throwaway_database(admin_url: str, prefix: str = "pipeline_test") -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the admin URL's server, dropped (forcibly) on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = _admin_connection()
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
-    base = postgres_server.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    from flows.storage.engine import get_engine
+    try:
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        from flows.storage.engine import get_engine
 
-    get_engine.cache_clear()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+        get_engine.cache_clear()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with throwaway_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture

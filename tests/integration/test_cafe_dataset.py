@@ -7,7 +7,7 @@ their headline categories, and the clean totals. The pipeline must agree row for
 
 from __future__ import annotations
 
-import uuid
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from flows.pipeline import run_pipeline
-from tests.conftest import ROOT, _admin_connection
+from tests.conftest import ROOT, throwaway_database
 from tests.integration.helpers import read_table
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -108,29 +108,18 @@ def _duplicates(df: pd.DataFrame, has_key: pd.Series) -> pd.Series:
 def cafe_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """One pipeline run of the committed cafe file on a fresh database: (url, run_id)."""
     folder = tmp_path_factory.mktemp("cafe")
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{folder / 'cafe.db'}", None
-    else:
-        server = str(request.getfixturevalue("postgres_server"))
-        name = f"pipeline_test_{uuid.uuid4().hex[:12]}"
-        admin = _admin_connection()
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        url, drop = f"{server.rsplit('/', 1)[0]}/{name}", name
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", url)
-        patch.setenv("DOCS_DIR", str(folder / "docs"))
-        patch.setenv("EXPECTATIONS_DIR", str(ROOT / "expectations"))
-        summary = run_pipeline(source=str(CAFE), dataset="dirty_cafe_sales")
-    assert summary.status == "COMPLETED", summary
-    yield url, summary.run_id
-    if drop:
-        from flows.storage.engine import get_engine
-
-        get_engine.cache_clear()
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
-        admin.close()
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{folder / 'cafe.db'}"
+        else:
+            url = stack.enter_context(throwaway_database(str(request.getfixturevalue("postgres_server"))))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("DATABASE_URL", url)
+            patch.setenv("DOCS_DIR", str(folder / "docs"))
+            patch.setenv("EXPECTATIONS_DIR", str(ROOT / "expectations"))
+            summary = run_pipeline(source=str(CAFE), dataset="dirty_cafe_sales")
+        assert summary.status == "COMPLETED", summary
+        yield url, summary.run_id
 
 
 def _by_source_row(url: str, run_id: str, table: str, id_column: str) -> pd.DataFrame:

@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from panel_app.app import App
 from panel_app.data_store import DataStore
 from panel_app.formatting import format_inr
 from panel_app.reader import Reader
-from tests.conftest import ROOT, _admin_connection
+from tests.conftest import ROOT, throwaway_database
 from tests.integration.helpers import read_table
 
 ROWS = 1500
@@ -88,18 +87,8 @@ def filled(
         base = tmp_path_factory.getbasetemp() / "dashboard-sqlite"
         yield fill_database(f"sqlite:///{base / 'pipeline.db'}", base)
         return
-    admin_url = request.getfixturevalue("postgres_server")
-    name = f"dashboard_test_{uuid.uuid4().hex[:10]}"
-    admin = _admin_connection()
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    yield fill_database(f"{admin_url.rsplit('/', 1)[0]}/{name}", tmp_path_factory.mktemp("dashboard-pg"))
-    from flows.storage.engine import get_engine
-
-    get_engine.cache_clear()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with throwaway_database(request.getfixturevalue("postgres_server"), "dashboard_test") as url:
+        yield fill_database(url, tmp_path_factory.mktemp("dashboard-pg"))
 
 
 def make_app(db: FilledDatabase) -> App:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from flows.storage.queries import MISSING
 from panel_app.app import App
 from panel_app.data_store import DataStore
 from panel_app.reader import Reader
-from tests.conftest import ROOT, _admin_connection
+from tests.conftest import ROOT, throwaway_database
 from tests.integration.helpers import read_table
 from tests.ui.bike_rentals import DATASET, HOSTILE_BIKE, HOSTILE_STATION, TITLE, TwoDatasets, fill_two_datasets
 
@@ -37,18 +36,8 @@ def two(
         base = tmp_path_factory.getbasetemp() / "two-datasets-sqlite"
         yield fill_two_datasets(f"sqlite:///{base / 'pipeline.db'}", base)
         return
-    admin_url = request.getfixturevalue("postgres_server")
-    name = f"datasets_test_{uuid.uuid4().hex[:10]}"
-    admin = _admin_connection()
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    yield fill_two_datasets(f"{admin_url.rsplit('/', 1)[0]}/{name}", tmp_path_factory.mktemp("datasets-pg"))
-    from flows.storage.engine import get_engine
-
-    get_engine.cache_clear()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with throwaway_database(request.getfixturevalue("postgres_server"), "datasets_test") as url:
+        yield fill_two_datasets(url, tmp_path_factory.mktemp("datasets-pg"))
 
 
 def make_app(db: TwoDatasets, dataset: str | None = None) -> App:
