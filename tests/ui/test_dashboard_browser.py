@@ -9,11 +9,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,9 +19,8 @@ from urllib.parse import urlparse
 import pytest
 
 from panel_app.formatting import format_inr
-from tests.conftest import ROOT
 from tests.integration.helpers import read_table
-from tests.ui.conftest import ARTIFACTS
+from tests.ui.conftest import ARTIFACTS, free_port, serve_dashboard
 from tests.ui.test_dashboard_components import FORMULA_REGION, HOSTILE_PRODUCT, FilledDatabase, fill_database
 
 if TYPE_CHECKING:
@@ -60,52 +54,19 @@ def db(browser: Browser, tmp_path_factory: pytest.TempPathFactory, prefect_harne
     return fill_database(f"sqlite:///{base / 'pipeline.db'}", base)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(db: FilledDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`panel serve panel_app/app.py` as `make dashboard` runs it, on a free port; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DASHBOARD_DATABASE_URL": db.url,
         "DOCS_DIR": str(db.docs_dir),
         "PREFECT_UI_URL": "http://127.0.0.1:4200",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "panel",
-        "serve",
-        "panel_app/app.py",
-        "--address",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    command += [f"--allow-websocket-origin=127.0.0.1:{port}", "--static-dirs", f"docs={db.docs_dir}"]
     log = tmp_path_factory.mktemp("panel") / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/app", timeout=5) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"panel serve did not come up:\n{log.read_text()}")
-            time.sleep(0.3)
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
+    with serve_dashboard(port, env, log, ("--static-dirs", f"docs={db.docs_dir}")) as base:
+        yield base
 
 
 @contextmanager

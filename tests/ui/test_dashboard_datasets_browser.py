@@ -7,10 +7,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,11 +15,10 @@ import pytest
 
 from flows.storage.queries import MISSING
 from panel_app.formatting import format_inr
-from tests.conftest import ROOT
 from tests.integration.helpers import read_table
 from tests.ui.bike_rentals import DATASET, HOSTILE_BIKE, TITLE, TwoDatasets, fill_two_datasets
-from tests.ui.conftest import ARTIFACTS
-from tests.ui.test_dashboard_browser import WAIT_MS, _free_port, kpi, open_tab
+from tests.ui.conftest import ARTIFACTS, free_port, serve_dashboard
+from tests.ui.test_dashboard_browser import WAIT_MS, kpi, open_tab
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -43,32 +38,16 @@ def two(browser: Browser, tmp_path_factory: pytest.TempPathFactory, prefect_harn
 @pytest.fixture(scope="module")
 def served(two: TwoDatasets, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`panel serve panel_app/app.py` on a free port with the two datasets' specs; yields its URL and log."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DASHBOARD_DATABASE_URL": two.url,
         "DOCS_DIR": str(two.docs_dir),
         "EXPECTATIONS_DIR": str(two.expectations_dir),
     }
-    command = [sys.executable, "-m", "panel", "serve", "panel_app/app.py", "--address", "127.0.0.1"]
-    command += ["--port", str(port), f"--allow-websocket-origin=127.0.0.1:{port}"]
     log = tmp_path_factory.mktemp("panel-datasets") / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/app", timeout=5) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"panel serve did not come up:\n{log.read_text()}")
-            time.sleep(0.3)
-    yield base, log
-    process.terminate()
-    process.wait(timeout=15)
+    with serve_dashboard(port, env, log) as base:
+        yield base, log
 
 
 def open_page(browser: Browser, url: str, errors: list[str]) -> Page:
