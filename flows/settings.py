@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+    # The dataset a run, the incoming flow and the dashboard use when none is named (expectations/<name>.yaml).
+    default_dataset: str = "sales"
     expectations_dir: Path = Path("expectations")
     data_dir: Path = Path("data")
     docs_dir: Path = Path("data/docs")

@@ -9,14 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SEVERITIES = ("error", "warning")
-CONTROL_TYPES = ("SCHEMA", "BUSINESS_RULE", "DATA_QUALITY", "DUPLICATE")
-ERROR_CATEGORIES = (
-    "MISSING_REQUIRED_FIELD",
-    "BUSINESS_RULE_VIOLATION",
-    "DATA_FORMAT_ERROR",
-    "DATA_QUALITY_ISSUE",
-)
+from flows.constants import ControlType, ErrorCategory, Severity
+
+SEVERITIES = tuple(Severity)
+CONTROL_TYPES = tuple(ControlType)
+ERROR_CATEGORIES = tuple(ErrorCategory)
 
 
 class SpecError(ValueError):

@@ -15,8 +15,9 @@ from typing import Any
 import pandas as pd
 import param
 
+from flows.constants import MISSING
 from flows.dataset import SpecError
-from flows.storage.queries import MISSING, ExceptionFilter
+from flows.storage.read import ExceptionFilter
 from panel_app.metrics.quality import CONTROL_COLUMNS, controls_table, rules_frame
 from panel_app.metrics.runs import COMPLETED, completed, default_run, previous_completed, run_label, short_label
 from panel_app.presentation import NO_DATASET, RECORD_COUNT, Presentation, presentation

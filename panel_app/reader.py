@@ -19,11 +19,10 @@ from typing import Any, Literal
 import pandas as pd
 from sqlalchemy import Table
 
+from flows.constants import MISSING, RECORD_COUNT
 from flows.dataset import DatasetSpec, load_dataset
-from flows.storage import queries
-from flows.storage.engine import get_engine, mask_secrets, mask_url
-from flows.storage.queries import ExceptionDimension, ExceptionFilter
-from flows.storage.tables import dataset_tables
+from flows.storage import read as queries
+from flows.storage.read import ExceptionDimension, ExceptionFilter, mask_secrets, mask_url
 
 LIST_TTL_S = 30.0
 LIST_KEYS = frozenset({"datasets", "runs", "run_totals", "rule_failures", "stage_durations"})
@@ -98,7 +97,7 @@ class Reader:
     @cached_property
     def raw_table(self) -> Table:
         """The dataset's raw table (values as received)."""
-        return dataset_tables(self.spec).raw
+        return queries.raw_table(self.spec)
 
     def _read(self, key: tuple[Hashable, ...], query: Callable[..., Any], *args: Any) -> Any:
         now = time.monotonic()
@@ -107,7 +106,7 @@ class Reader:
             if hit and (key[0] not in LIST_KEYS or now - hit[0] < LIST_TTL_S):
                 self._cache.move_to_end(key)
                 return hit[1]
-        with get_engine(self.url).connect() as conn:
+        with queries.connect(self.url) as conn:
             value = query(conn, *args)
         with self._lock:
             self._cache[key] = (now, value)
@@ -126,7 +125,7 @@ class Reader:
         if queries.database_missing(self.url):
             return DatabaseState("empty", f"there is no database file yet at {self.masked_url}")
         try:
-            with get_engine(self.url).connect() as conn:
+            with queries.connect(self.url) as conn:
                 ready = queries.schema_ready(conn)
             if ready and self.datasets():
                 return DatabaseState("ok")
@@ -158,8 +157,8 @@ class Reader:
             key, queries.analytics_grain, run_id, analytics.grain, analytics.measures, start, end, picked
         ).copy()
         for dimension in analytics.grain_dimensions:
-            frame[dimension] = frame[dimension].fillna(queries.MISSING)
-        return _floats(frame, *analytics.measures, queries.RECORD_COUNT)
+            frame[dimension] = frame[dimension].fillna(MISSING)
+        return _floats(frame, *analytics.measures, RECORD_COUNT)
 
     def dimensions(self, run_id: str) -> pd.DataFrame:
         """The key combinations of a run's grain (one column per grain field; a missing key is None)."""
@@ -169,7 +168,7 @@ class Reader:
         """Each measure's sum and the record count of every COMPLETED run."""
         measures = self.spec.analytics.measures
         frame = self._read(("run_totals",), queries.run_totals, self.dataset, measures).copy()
-        return _floats(frame, *measures, queries.RECORD_COUNT)
+        return _floats(frame, *measures, RECORD_COUNT)
 
     def rule_failures(self) -> pd.DataFrame:
         """Failed records and findings per COMPLETED run and rule."""
@@ -209,6 +208,6 @@ class Reader:
     def exception_rows(self, run_id: str, f: ExceptionFilter) -> pd.DataFrame:
         """Every exception row matching the filter (for the CSV export; not cached)."""
         raw, fields = self.raw_table, self.spec.column_names
-        with get_engine(self.url).connect() as conn:
+        with queries.connect(self.url) as conn:
             total = queries.exception_total(conn, raw, run_id, f)
             return queries.exception_page(conn, raw, run_id, f, 0, total, fields)

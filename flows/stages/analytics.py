@@ -5,24 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
+from flows.constants import RECORD_COUNT, TOTAL, breakdown_name
 from flows.dataset import DatasetSpec
 
 VALUE_TYPE = pd.ArrowDtype(pa.decimal128(18, 2))
-RECORD_COUNT = "record_count"
 MAX_KEYS = 3
 SUMMARY_COLUMNS = ["breakdown", "key_1", "key_2", "key_3", "measure", "value"]
-
-
-def breakdown_name(columns: tuple[str, ...]) -> str:
-    """The label of a breakdown, e.g. `region` or `region+product`."""
-    return "+".join(columns)
 
 
 def summarize(clean: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
     """Record count and each measure's sum: overall (`total`) and per spec breakdown."""
     measures = list(spec.analytics.measures)
-    everything = pd.Series(0, index=clean.index, name="total")  # one group holding every row
-    parts = [_long(_aggregate(clean, [everything], measures).reset_index(drop=True), "total", ())]
+    everything = pd.Series(0, index=clean.index, name=TOTAL)  # one group holding every row
+    parts = [_long(_aggregate(clean, [everything], measures).reset_index(drop=True), TOTAL, ())]
     for columns in spec.analytics.breakdowns:
         wide = _aggregate(clean, list(columns), measures).reset_index()
         parts.append(_long(wide, breakdown_name(columns), columns))

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import numpy as np
 
+from flows.constants import TOTAL
+
 
 @dataclass(frozen=True)
 class ReconciliationInputs:
@@ -82,6 +84,6 @@ def _sum_problems(inputs: ReconciliationInputs, clean_count: int) -> list[str]:
         if want is not None and total != want:
             problems.append(f"analytics {breakdown}/{measure} sums to {total}, {inputs.clean_table} to {want}")
     for measure in expected:
-        if ("total", measure) not in inputs.analytics_sums and clean_count:
+        if (TOTAL, measure) not in inputs.analytics_sums and clean_count:
             problems.append(f"analytics has no total for {measure}")
     return problems

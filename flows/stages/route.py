@@ -6,15 +6,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from flows.constants import ErrorCategory
 from flows.stages.json_rows import to_json_rows
 
 # When a record fails several rules, its headline category is the most fundamental one.
-CATEGORY_PRIORITY = (
-    "MISSING_REQUIRED_FIELD",
-    "DATA_FORMAT_ERROR",
-    "BUSINESS_RULE_VIOLATION",
-    "DATA_QUALITY_ISSUE",
-)
+CATEGORY_PRIORITY = tuple(ErrorCategory)
 DETAIL_COLUMNS = ["rule_name", "column_name", "error_category", "severity", "observed_value", "details"]
 EXCEPTION_COLUMNS = [
     "original_record_id",

@@ -13,7 +13,7 @@ import panel as pn
 import param
 import plotly.graph_objects as go
 
-from flows.storage.queries import ExceptionFilter
+from flows.storage.read import ExceptionFilter
 from panel_app.charts.exceptions import exception_bars
 from panel_app.data_store import DataStore
 from panel_app.formatting import format_number, text

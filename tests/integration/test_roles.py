@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import ProgrammingError
 
 from flows.pipeline import run_pipeline
-from flows.storage import queries
+from flows.storage import read as queries
 from tests.conftest import ROOT
 from tests.factories import make_frame, write_csv
 

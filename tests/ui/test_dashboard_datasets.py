@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from flows.constants import MISSING
 from flows.settings import Settings
-from flows.storage.queries import MISSING
 from panel_app.app import App
 from panel_app.data_store import DataStore
 from panel_app.reader import Reader

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from flows.storage.queries import MISSING
+from flows.constants import MISSING
 from panel_app.formatting import format_inr
 from tests.integration.helpers import read_table
 from tests.ui.bike_rentals import DATASET, HOSTILE_BIKE, TITLE, TwoDatasets, fill_two_datasets

@@ -1,0 +1,58 @@
+"""Names every layer shares, each defined once: run statuses, rule metadata, lock keys and column names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum, StrEnum
+
+
+class RunStatus(StrEnum):
+    """Where a pipeline run stands; only COMPLETED runs have results anyone reads."""
+
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    REJECTED = "REJECTED"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+
+
+class ErrorCategory(StrEnum):
+    """What kind of defect a rule finds; in this order, the most fundamental first (a record's headline)."""
+
+    MISSING_REQUIRED_FIELD = "MISSING_REQUIRED_FIELD"
+    DATA_FORMAT_ERROR = "DATA_FORMAT_ERROR"
+    BUSINESS_RULE_VIOLATION = "BUSINESS_RULE_VIOLATION"
+    DATA_QUALITY_ISSUE = "DATA_QUALITY_ISSUE"
+
+
+class Severity(StrEnum):
+    """An error quarantines the record; a warning is recorded and the record stays clean."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class ControlType(StrEnum):
+    """The family of control a rule belongs to."""
+
+    SCHEMA = "SCHEMA"
+    BUSINESS_RULE = "BUSINESS_RULE"
+    DATA_QUALITY = "DATA_QUALITY"
+    DUPLICATE = "DUPLICATE"
+
+
+class LockKey(IntEnum):
+    """Fixed PostgreSQL advisory-lock keys (per-file and per-run keys are derived from digests)."""
+
+    SCHEMA_CHANGES = 7250001  # migrations and dataset table creation: no two processes race on DDL
+
+
+RECORD_COUNT = "record_count"  # the measure every analytics breakdown carries besides the spec's sums
+RECORD_ID = "record_id"  # the name of the record-id index of every frame the stages pass around
+MISSING = "(missing)"  # how a missing key or an empty raw value is labelled on screen, and asked for
+TOTAL = "total"  # the breakdown that groups every record into one
+
+
+def breakdown_name(columns: Sequence[str]) -> str:
+    """The label of a breakdown, e.g. `region` or `region+product`."""
+    return "+".join(columns)

@@ -1,0 +1,48 @@
+"""The storage layer's read API: everything the dashboard (or any reader) may call, every value bound.
+
+Only COMPLETED runs have results worth showing (a RUNNING run may be half-written), so result
+queries take a run id the caller picked from `list_runs` by status, or join on the status.
+Analytics are read from the long `analytics_summary` table, for any dataset's grain and measures.
+Raw rows are read only for the exceptions of one run (their values as received), from the
+dataset's own raw table (`raw_table(spec)`).
+"""
+
+from flows.storage.read.analytics import analytics_grain, run_dimensions
+from flows.storage.read.connection import connect, database_missing, mask_secrets, mask_url, raw_table, schema_ready
+from flows.storage.read.exceptions import (
+    ExceptionDimension,
+    ExceptionFilter,
+    exception_counts,
+    exception_page,
+    exception_total,
+)
+from flows.storage.read.runs import (
+    audit_events,
+    list_datasets,
+    list_runs,
+    rule_failures,
+    run_totals,
+    stage_durations,
+)
+
+__all__ = [
+    "ExceptionDimension",
+    "ExceptionFilter",
+    "analytics_grain",
+    "audit_events",
+    "connect",
+    "database_missing",
+    "exception_counts",
+    "exception_page",
+    "exception_total",
+    "list_datasets",
+    "list_runs",
+    "mask_secrets",
+    "mask_url",
+    "raw_table",
+    "rule_failures",
+    "run_dimensions",
+    "run_totals",
+    "schema_ready",
+    "stage_durations",
+]
