@@ -1,36 +1,40 @@
-"""Command line for one pipeline run: prints the run's summary; the exit code tells the outcome."""
+"""Command line for one pipeline run: prints the run's summary; the exit code tells the outcome.
+
+`python -m flows.pipeline` calls `main` with the flow it defines, so this module never imports the
+flow module (which would load it a second time).
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from collections.abc import Callable
 
+from flows.constants import RunStatus
 from flows.records import RunSummary
 
 EXIT_COMPLETED, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(run_pipeline: Callable[..., RunSummary], argv: list[str] | None = None) -> int:
     """Run the flow once on --source; 0 completed, 2 rejected, 1 failed."""
     parser = argparse.ArgumentParser(prog="python -m flows.pipeline", description="Run the pipeline on one CSV file.")
     parser.add_argument("--source", required=True, help="path of the CSV file to process")
-    parser.add_argument("--dataset", default="sales", help="dataset spec in expectations/ (default: sales)")
+    parser.add_argument("--dataset", help="dataset spec in expectations/ (default: DEFAULT_DATASET, else sales)")
     parser.add_argument("--chunk-rows", type=int, help="rows per chunk (default: CHUNK_ROWS or 250,000)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    from flows.pipeline import run_pipeline
-    from flows.settings import get_settings
-    from flows.storage.engine import mask_secrets
+    from flows.startup import configure_process
+    from flows.tasks.common import masked
 
+    configure_process()
     try:
         summary = run_pipeline(source=args.source, dataset=args.dataset, chunk_rows=args.chunk_rows)
     except Exception as error:  # noqa: BLE001 - the CLI's job is a one-line reason, not a traceback
-        message = mask_secrets(f"{type(error).__name__}: {error}", get_settings().database_url.get_secret_value())
+        message = masked(f"{type(error).__name__}: {error}")
         print(f"FAILED: {message.splitlines()[0] if message else type(error).__name__}", file=sys.stderr)
         return EXIT_FAILED
     print(format_summary(summary))
-    if summary.status == "REJECTED":
+    if summary.status == RunStatus.REJECTED:
         print(f"REJECTED: {summary.reason}", file=sys.stderr)
         return EXIT_REJECTED
     return EXIT_COMPLETED
@@ -47,7 +51,7 @@ def format_summary(summary: RunSummary) -> str:
     if summary.exceptions_by_category:
         lines.append("exceptions by category:")
         lines += [f"  {c:<24} {n:>6,}" for c, n in sorted(summary.exceptions_by_category.items())]
-    if summary.status == "COMPLETED":
+    if summary.status == RunStatus.COMPLETED:
         lines.append("reconciliation: balanced (every raw record in exactly one of clean or exceptions; sums agree)")
     lines.append(f"duration: {summary.duration_s:.2f} s")
     return "\n".join(lines)

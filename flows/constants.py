@@ -51,6 +51,8 @@ RECORD_COUNT = "record_count"  # the measure every analytics breakdown carries b
 RECORD_ID = "record_id"  # the name of the record-id index of every frame the stages pass around
 MISSING = "(missing)"  # how a missing key or an empty raw value is labelled on screen, and asked for
 TOTAL = "total"  # the breakdown that groups every record into one
+# analytics values are NUMERIC(24, 6): a measure (sum) of up to 6 decimals is stored exactly
+VALUE_PRECISION, VALUE_SCALE = 24, 6
 
 
 def breakdown_name(columns: Sequence[str]) -> str:

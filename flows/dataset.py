@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
+from flows.dataset_checks import check_dataset
 from flows.suite import (  # noqa: F401  (re-exported: the dataset API)
     CONTROL_TYPES,
     ERROR_CATEGORIES,
@@ -22,9 +22,6 @@ from flows.suite import (  # noqa: F401  (re-exported: the dataset API)
 
 ColumnType = Literal["string", "integer", "decimal", "date"]
 COLUMN_TYPES: tuple[str, ...] = ("string", "integer", "decimal", "date")
-IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}")  # table and field names are used in SQL: keep them plain
-SCHEMA_ONLY = ("expect_table_columns_to_match_set",)  # its column_set may name columns the spec does not
-SHARED_TABLES = ("pipeline_runs", "validation_results", "exceptions", "audit_log", "analytics_summary", "id_blocks")
 
 
 @dataclass(frozen=True)
@@ -107,6 +104,19 @@ class DatasetSpec:
         """Source header -> field name, for the columns whose header differs from their field name."""
         return {c.source_name: c.name for c in self.columns if c.source_name != c.name}
 
+    @property
+    def measure_scales(self) -> dict[str, int]:
+        """Decimal places of each analytics measure (0 for an integer column)."""
+        return {m: self.scale_of(m) for m in self.analytics.measures}
+
+    def scale_of(self, name: str) -> int:
+        """Decimal places of a field or derived column (0 unless it is a decimal)."""
+        derived = {d.name: d.scale for d in self.derived}
+        if name in derived:
+            return derived[name]
+        column = self.column(name)
+        return column.scale if column.type == "decimal" else 0
+
     def column(self, name: str) -> ColumnSpec:
         """Return the spec of one source column."""
         return next(c for c in self.columns if c.name == name)
@@ -123,7 +133,7 @@ def load_dataset(name: str, expectations_dir: Path) -> DatasetSpec:
         spec = _parse_dataset(doc, expectations_dir)
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise SpecError(f"{path}: {exc}") from exc
-    _check_consistency(spec)
+    check_dataset(spec)
     return spec
 
 
@@ -164,47 +174,3 @@ def _parse_dataset(doc: dict[str, Any], expectations_dir: Path) -> DatasetSpec:
         analytics=analytics,
         missing_values=tuple(str(v) for v in doc.get("missing_values", [""])),
     )
-
-
-def _check_consistency(spec: DatasetSpec) -> None:
-    _check_identifiers(spec)
-    names = set(spec.column_names)
-    referenced = {spec.business_key, spec.analytics.date, *spec.analytics.dimensions}
-    referenced |= {m for m in spec.analytics.measures} | {c for b in spec.analytics.breakdowns for c in b}
-    referenced |= {c for d in spec.derived for c in (d.numerator, d.denominator)}
-    referenced |= {c for r in spec.suite.rules for c in r.columns if r.expectation_type not in SCHEMA_ONLY}
-    too_wide = [b for b in spec.analytics.breakdowns if not 1 <= len(b) <= 3]
-    if too_wide:
-        raise SpecError(f"dataset {spec.name}: a breakdown groups by 1 to 3 columns, not {too_wide}")
-    unknown = referenced - names - {d.name for d in spec.derived}
-    if unknown:
-        raise SpecError(f"dataset {spec.name}: unknown columns referenced: {sorted(unknown)}")
-    not_null = {r.column for r in spec.suite.rules if r.expectation_type.endswith("_to_not_be_null")}
-    uncovered = [c.name for c in spec.columns if c.required and c.name not in not_null]
-    if uncovered:
-        raise SpecError(f"dataset {spec.name}: required columns without a not-null rule: {uncovered}")
-    if not any(r.control_type == "DUPLICATE" and r.column == spec.business_key for r in spec.suite.rules):
-        raise SpecError(f"dataset {spec.name}: no DUPLICATE rule on business key {spec.business_key}")
-    date = next((c for c in spec.columns if c.name == spec.analytics.date), None)
-    if date is None or date.type != "date" or not date.required:
-        raise SpecError(f"dataset {spec.name}: analytics.date {spec.analytics.date} must be a required date column")
-    if "" not in spec.missing_values:
-        raise SpecError(f"dataset {spec.name}: missing_values must include the empty string")
-
-
-def _check_identifiers(spec: DatasetSpec) -> None:
-    """Names that become SQL tables and columns must be plain lower-case identifiers, and unique."""
-    names = [spec.name, spec.raw_table, spec.clean_table, *spec.column_names, *(d.name for d in spec.derived)]
-    bad = [n for n in names if not IDENTIFIER.fullmatch(n)]
-    if bad:
-        raise SpecError(f"dataset {spec.name}: not a plain lower-case identifier (a-z, 0-9, _): {bad}")
-    fields = [*spec.column_names, *(d.name for d in spec.derived)]
-    for label, values in (("field", fields), ("source column", spec.source_names)):
-        repeated = sorted({v for v in values if values.count(v) > 1})
-        if repeated:
-            raise SpecError(f"dataset {spec.name}: {label} named more than once: {repeated}")
-    if spec.raw_table == spec.clean_table:
-        raise SpecError(f"dataset {spec.name}: the raw and clean tables need different names")
-    taken = {spec.raw_table, spec.clean_table} & {*SHARED_TABLES, "alembic_version"}
-    if taken:
-        raise SpecError(f"dataset {spec.name}: {sorted(taken)} is a shared pipeline table, not a dataset table")

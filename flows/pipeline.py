@@ -1,6 +1,6 @@
-"""The pipeline flow: one Prefect task per stage, in the order of the README's stage diagram.
+"""The pipeline flow: one Prefect task per step, in the order of the README's stage diagram.
 
-python -m flows.pipeline --source data/sample_sales.csv [--dataset sales]
+python -m flows.pipeline --source data/sample_sales.csv [--dataset sales] [--chunk-rows N]
 """
 
 from __future__ import annotations
@@ -12,67 +12,63 @@ from pathlib import Path
 from prefect import flow
 
 from flows.records import RunContext, RunSummary
-from flows.settings import get_settings
-from flows.stages.ingest import SourceRejected, read_chunks
-from flows.storage.locks import run_lock
+from flows.sources.files import SourceRejected
+from flows.startup import configure_process
 from flows.tasks import (
-    analyze,
     build_docs,
     check_schema,
-    fail,
-    finalize,
-    index_rows,
-    ingest,
+    fail_run,
+    finalize_run,
+    index_file,
     open_run,
+    process_chunk,
     publish_report,
-    reject,
-    route,
-    transform,
-    validate,
+    reject_run,
+    run_alive,
 )
 
 
 def _flow_run_name() -> str:
     from prefect.runtime import flow_run
 
+    from flows.settings import get_settings
+
     params = flow_run.parameters
-    return f"{params.get('dataset', 'sales')}: {Path(str(params.get('source', '?'))).name}"
+    dataset = params.get("dataset") or get_settings().default_dataset
+    return f"{dataset}: {Path(str(params.get('source', '?'))).name}"
 
 
-@flow(name="sales-pipeline", flow_run_name=_flow_run_name, validate_parameters=True)
-def run_pipeline(source: str, dataset: str = "sales", chunk_rows: int | None = None) -> RunSummary:
+@flow(name="dataset-pipeline", flow_run_name=_flow_run_name, validate_parameters=True)
+def run_pipeline(source: str, dataset: str | None = None, chunk_rows: int | None = None) -> RunSummary:
     """Stream one CSV in chunks: validate with its GX suite, quarantine failures, load, aggregate, reconcile."""
+    configure_process()
     run_id = str(uuid.uuid4())
-    with run_lock(get_settings().database_url.get_secret_value(), run_id):  # held while the run is alive
-        return _run(open_run(source, dataset, chunk_rows, run_id))
+    with run_alive(run_id):  # held while the run lives: a RUNNING run whose lock is free was abandoned
+        run = open_run(source, dataset, chunk_rows, run_id)
+        try:
+            summary = _stages(run)
+        except Exception as error:
+            fail_run(run, error)
+            raise
+        publish_report(run, summary)
+        return summary
 
 
-def _run(run: RunContext) -> RunSummary:
-    """The stages of one opened run, then its report."""
+def _stages(run: RunContext) -> RunSummary:
+    """Index, schema check, the chunks (ingest, validate, route, transform, analyse), Data Docs, finalize."""
     try:
-        plan = index_rows(run)
-        schema = check_schema(run, plan.keys.header)
-        partials, results = [], [schema.result]
-        for chunk in read_chunks(run.source, run.chunk_rows, run.spec.renames):
-            raw = ingest(run, plan, chunk)
-            if schema.rejection:
-                continue  # a rejected file's rows are still stored, never validated
-            validation = validate(run, raw, schema, plan)
-            clean = transform(run, raw, route(run, raw, validation))
-            partials.append(analyze(run, clean, rows_done=raw.last_row, rows_total=plan.keys.rows))
-            results.append(validation.gx_result)
-        build_docs(run, schema, results)
-        summary = reject(run, schema.rejection) if schema.rejection else finalize(run, partials, plan.keys.rows)
+        plan = index_file(run)
+        schema = check_schema(run, plan)
+        chunks = [process_chunk(run, plan, chunk, schema.rejection is not None) for chunk in plan.chunks]
+        build_docs(run, schema, chunks)
+        if schema.rejection:
+            return reject_run(run, schema.rejection)
+        return finalize_run(run, plan, chunks)
     except SourceRejected as rejected:
-        summary = reject(run, str(rejected))
-    except Exception as error:
-        fail(run, error)
-        raise
-    publish_report(run, summary)
-    return summary
+        return reject_run(run, str(rejected))
 
 
 if __name__ == "__main__":
     from flows.cli import main
 
-    sys.exit(main())
+    sys.exit(main(run_pipeline))

@@ -1,4 +1,8 @@
-"""Small records that cross from one stage task to the next."""
+"""Small frozen records that cross from one step of a run to the next (and to workers): no live objects.
+
+Everything here pickles: a chunk's work needs only the spec, the run context, the file plan and its
+ChunkRef, and returns a ChunkResult.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,15 @@ from typing import Any
 
 import pandas as pd
 
+from flows.constants import RunStatus
 from flows.dataset import DatasetSpec
+from flows.sources.spill import ChunkRef
 from flows.stages.keys import KeyIndex
-from flows.stages.validate import SuiteValidator
 
 
 @dataclass(frozen=True)
 class RunContext:
-    """Who and what a run is about; holds no secrets (tasks read the database URL themselves)."""
+    """Who and what a run is about; holds no secrets (workers read the database URL from their settings)."""
 
     run_id: str
     spec: DatasetSpec
@@ -26,44 +31,48 @@ class RunContext:
     flow_run_id: str | None
     started_at: dt.datetime
     chunk_rows: int
+    work_dir: Path  # the run's spill folder: readable by every worker
+
+    @property
+    def dataset(self) -> str:
+        """The dataset's name."""
+        return self.spec.name
 
 
 @dataclass(frozen=True)
 class FilePlan:
-    """What the first pass over the file found: rows, header, repeated keys, and the run's first record id."""
+    """What the first pass over the file found: rows, header, repeated keys, the first record id, the chunks."""
 
     keys: KeyIndex
     first_id: int
+    chunks: tuple[ChunkRef, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        """The file's data rows."""
+        return self.keys.rows
 
 
 @dataclass(frozen=True)
 class SchemaCheck:
-    """The run's GX validator, the file-level result, and why the file is rejected (None if it is not)."""
+    """The file-level verdict: why the file is rejected (None if it is not), and its GX result for the docs."""
 
-    validator: SuiteValidator
-    result: Any
     rejection: str | None
+    docs_result: Any
 
 
 @dataclass(frozen=True)
-class RawBatch:
-    """One chunk of data rows as received (text, indexed by record id) and where it starts in the file."""
+class ChunkResult:
+    """What one chunk's work stored, its partial analytics, and its GX result (trimmed) for the Data Docs."""
 
-    text: pd.DataFrame
-    first_position: int
-
-    @property
-    def last_row(self) -> int:
-        """The 1-based file row of the chunk's last row."""
-        return self.first_position + len(self.text)
-
-
-@dataclass(frozen=True)
-class ValidationOutcome:
-    """A chunk's findings, and its GX result trimmed for the Data Docs."""
-
-    findings: pd.DataFrame
-    gx_result: Any
+    number: int
+    rows: int
+    last_row: int  # the 1-based file row of the chunk's last row
+    clean: int = 0
+    exceptions: int = 0
+    findings: int = 0
+    partial: pd.DataFrame | None = None
+    docs_result: Any = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,8 @@ class RunSummary:
     """What a run did: its status and the counts per table, as the command line prints them."""
 
     run_id: str
-    status: str
+    dataset: str
+    status: RunStatus
     source_name: str
     reason: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -82,4 +92,3 @@ class RunSummary:
     warnings: int = 0
     duration_s: float = 0.0
     reconciled: bool | None = None
-    dataset: str = "sales"

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     expectations_dir: Path = Path("expectations")
     data_dir: Path = Path("data")
     docs_dir: Path = Path("data/docs")
+    # Where a run spills its chunks for the workers (one folder per run, removed when the run ends).
+    # With workers on other machines, a folder every worker can read, like the input files.
+    work_dir: Path = Path("data/work")
     dashboard_database_url: SecretStr | None = None
     prefect_ui_url: str = "http://127.0.0.1:4200"
     # Rows per chunk: memory is bounded by the chunk, not the file (GX needs ~650 MB per 1M rows).

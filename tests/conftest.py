@@ -20,6 +20,13 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Apply the process-wide settings every entry point applies (quiet GX, unlimited CSV fields)."""
+    from flows.startup import configure_process
+
+    configure_process()
+
+
 def _admin_connection():  # type: ignore[no-untyped-def]
     import psycopg2
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from flows.constants import RECORD_COUNT, TOTAL, breakdown_name
+from flows.constants import RECORD_COUNT, TOTAL, VALUE_PRECISION, VALUE_SCALE, breakdown_name
 from flows.dataset import DatasetSpec
 
-VALUE_TYPE = pd.ArrowDtype(pa.decimal128(18, 2))
+VALUE_TYPE = pd.ArrowDtype(pa.decimal128(VALUE_PRECISION, VALUE_SCALE))
 MAX_KEYS = 3
 SUMMARY_COLUMNS = ["breakdown", "key_1", "key_2", "key_3", "measure", "value"]
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from flows.constants import TOTAL
+from flows.constants import RECORD_COUNT, TOTAL
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class ReconciliationInputs:
     exception_ids: np.ndarray
     clean_sums: dict[str, Decimal]
     analytics_sums: dict[tuple[str, str], Decimal]
+    scales: dict[str, int] = field(default_factory=dict)  # decimal places of each measure (exact when absent)
     raw_table: str = "raw_sales"
     clean_table: str = "clean_sales"
 
@@ -77,10 +78,16 @@ def _sorted_unique(ids: np.ndarray) -> np.ndarray:
 
 
 def _sum_problems(inputs: ReconciliationInputs, clean_count: int) -> list[str]:
-    expected = dict(inputs.clean_sums, record_count=Decimal(clean_count))
+    """Every breakdown of every measure sums to the clean table's total, compared at the measure's scale."""
+
+    def exact(measure: str, value: Decimal) -> Decimal:
+        scale = inputs.scales.get(measure)  # SQLite sums floats: compare at the measure's own decimal places
+        return value if scale is None else value.quantize(Decimal(1).scaleb(-scale))
+
+    expected = {m: exact(m, v) for m, v in inputs.clean_sums.items()} | {RECORD_COUNT: Decimal(clean_count)}
     problems = []
-    for (breakdown, measure), total in sorted(inputs.analytics_sums.items()):
-        want = expected.get(measure)
+    for (breakdown, measure), sums_to in sorted(inputs.analytics_sums.items()):
+        want, total = expected.get(measure), exact(measure, sums_to)
         if want is not None and total != want:
             problems.append(f"analytics {breakdown}/{measure} sums to {total}, {inputs.clean_table} to {want}")
     for measure in expected:

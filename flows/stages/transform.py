@@ -15,6 +15,8 @@ import pyarrow as pa
 from flows.dataset import ColumnSpec, DatasetSpec, RatioSpec
 from flows.stages.route import build_exceptions
 
+MAX_INTEGER_DIGITS = 18  # what a signed 64-bit integer always holds
+
 
 @dataclass(frozen=True)
 class TransformOutcome:
@@ -31,12 +33,15 @@ def type_clean_rows(text: pd.DataFrame, spec: DatasetSpec) -> TransformOutcome:
     for column in spec.columns:
         values, bad = _typed(text[column.name], column)
         typed[column.name] = values
-        failures.append(_failure_rows(text.index[bad], column.name, text[column.name][bad], column.type))
+        received = text[column.name][bad]
+        failures.append(_failure_rows(text.index[bad], column.name, received, column.type, _reasons(received, column)))
     clean = pd.DataFrame(typed, index=text.index)
     for ratio in spec.derived:
         values, bad = _ratio(clean, ratio, spec)
         clean[ratio.name] = values
-        failures.append(_failure_rows(text.index[bad], ratio.name, text[ratio.denominator][bad], "ratio"))
+        zero = text[ratio.denominator][bad]
+        reason = f"{ratio.name} = {ratio.numerator} / {ratio.denominator}, and {ratio.denominator} is " + zero
+        failures.append(_failure_rows(text.index[bad], ratio.name, zero, "ratio", reason))
     findings = pd.concat(failures, ignore_index=True)
     failed_ids = pd.Index(findings["record_id"].unique(), dtype="int64")
     rejects = build_exceptions(text.loc[failed_ids], findings, stage="transform")
@@ -49,12 +54,13 @@ def _typed(values: pd.Series, column: ColumnSpec) -> tuple[pd.Series, np.ndarray
     if column.type == "string":
         return values, np.zeros(len(values), dtype=bool)
     if column.type == "integer":
-        ok = values.str.fullmatch(r"-?\d{1,18}", na=False)
+        ok = values.str.fullmatch(rf"-?\d{{1,{MAX_INTEGER_DIGITS}}}", na=False)
         typed = pd.Series(pd.NA, index=values.index, dtype="Int64")
         typed[ok] = values[ok].astype("int64")
     elif column.type == "decimal":
-        whole = column.precision - column.scale
-        ok = values.str.fullmatch(rf"-?\d{{1,{whole}}}(?:\.\d{{1,{column.scale}}})?", na=False)
+        whole = rf"\d{{1,{column.precision - column.scale}}}" if column.precision > column.scale else "0"
+        fraction = rf"(?:\.\d{{1,{column.scale}}})?" if column.scale else ""
+        ok = values.str.fullmatch(rf"-?{whole}{fraction}", na=False)
         dtype = pd.ArrowDtype(pa.decimal128(column.precision, column.scale))
         typed = pd.Series(None, index=values.index, dtype=dtype)
         typed[ok] = values[ok].astype(dtype)
@@ -101,7 +107,39 @@ def _minor_units_text(minor: pd.Series, scale: int) -> pd.Series:
     return pd.Series(sign, index=minor.index) + whole + "." + fraction
 
 
-def _failure_rows(ids: pd.Index, column: str, values: pd.Series, kind: str) -> pd.DataFrame:
+def _reasons(values: pd.Series, column: ColumnSpec) -> pd.Series:
+    """Why each value would not type, in words: `16.448 has 3 decimal places; the spec allows 2`."""
+    shown = values.str.slice(0, 40).where(values.str.len() <= 40, values.str.slice(0, 37) + "...")
+    if column.type == "date":
+        return shown + f" is not a date in the format {column.format or '%Y-%m-%d'}"
+    parts = values.str.extract(r"^-?(\d+)(?:\.(\d+))?$")  # a plain number: its digits before and after the point
+    digits, places = parts[0].str.len().fillna(0).astype(int), parts[1].str.len().fillna(0).astype(int)
+    plain = parts[0].notna().to_numpy()
+    if column.type == "integer":
+        long = plain & (digits > MAX_INTEGER_DIGITS).to_numpy() & (places == 0).to_numpy()
+        return pd.Series(
+            np.where(
+                long,
+                shown + " has " + digits.astype(str) + " digits; a whole number holds at most 18",
+                shown + " is not a whole number",
+            ),
+            index=values.index,
+        )
+    whole = column.precision - column.scale
+    too_precise = plain & (places > column.scale).to_numpy()
+    too_large = plain & (digits > whole).to_numpy() & ~too_precise
+    reasons = np.select(
+        [too_precise, too_large],
+        [
+            shown + " has " + places.astype(str) + f" decimal places; the spec allows {column.scale}",
+            shown + " has " + digits.astype(str) + f" digits before the decimal point; the spec allows {whole}",
+        ],
+        default=shown + " is not a plain decimal number (digits, an optional leading '-' and one '.')",
+    )
+    return pd.Series(reasons, index=values.index)
+
+
+def _failure_rows(ids: pd.Index, column: str, values: pd.Series, kind: str, reasons: object) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "record_id": ids.to_numpy(dtype="int64"),
@@ -110,6 +148,6 @@ def _failure_rows(ids: pd.Index, column: str, values: pd.Series, kind: str) -> p
             "error_category": "DATA_FORMAT_ERROR",
             "severity": "error",
             "observed_value": values.to_numpy(),
-            "details": f"{column} could not be typed as {kind}",
+            "details": reasons.to_numpy() if isinstance(reasons, pd.Series) else reasons,
         }
     )

@@ -6,21 +6,28 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+
+from flows.constants import LockKey
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Bring the database schema to the newest migration."""
+def upgrade(connection: Connection) -> None:
+    """Bring the schema to the newest migration inside the connection's transaction."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    if connection.dialect.name == "postgresql":
+        # Concurrent first runs must not race to create the same tables.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({int(LockKey.SCHEMA_CHANGES)})")
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Bring the database schema to the newest migration, in a transaction of its own."""
     with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            # Concurrent first runs must not race to create the same tables.
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7250001)")
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        upgrade(connection)
 
 
 def main() -> None:

@@ -1,11 +1,12 @@
-"""The schema: SQLAlchemy 2 table models, portable across SQLite and PostgreSQL.
+"""The shared tables: SQLAlchemy 2 models, portable across SQLite and PostgreSQL.
 
-Alembic migrations (flows/storage/migrations) create these tables; keep the two in step. Other
-datasets' raw and clean tables are built from their specs (flows/storage/tables.py). Record ids
-come from one sequence shared by every dataset, so validation_results and exceptions can name a
-record of any dataset's raw table without a foreign key; the run's reconciliation checks they match.
-Money is NUMERIC(12,2) (exact on PostgreSQL; SQLite stores NUMERIC with REAL affinity,
-which round-trips 12 significant digits exactly). Every table is indexed on run_id.
+Alembic migrations (flows/storage/migrations) create these tables; keep the two in step. Every
+dataset's raw and clean tables, sales included, are built from its spec (flows/storage/tables.py).
+Record ids come from one sequence shared by every dataset, so validation_results and exceptions can
+name a record of any dataset's raw table without a foreign key; the run's reconciliation checks
+they match. Analytics values are NUMERIC(24,6): exact for any measure of up to 6 decimals on
+PostgreSQL (SQLite stores NUMERIC with REAL affinity, exact to 15 significant digits).
+Every table is indexed on run_id.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-Money = Numeric(12, 2)
+from flows.constants import VALUE_PRECISION, VALUE_SCALE
+
 Timestamp = DateTime(timezone=True)
 
 
@@ -51,26 +53,6 @@ class PipelineRun(Base):
     data_docs_path: Mapped[str | None] = mapped_column(Text)
 
 
-class RawSale(Base):
-    """Every received value as text, exactly as read, with its position in the file."""
-
-    __tablename__ = "raw_sales"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    run_id: Mapped[str] = mapped_column(String(36), index=True)
-    dataset: Mapped[str] = mapped_column(String(64), server_default="sales")
-    source_name: Mapped[str] = mapped_column(Text)
-    source_row: Mapped[int] = mapped_column(Integer)
-    ingestion_timestamp: Mapped[dt.datetime] = mapped_column(Timestamp)
-    order_id: Mapped[str | None] = mapped_column(Text)
-    order_date: Mapped[str | None] = mapped_column(Text)
-    region: Mapped[str | None] = mapped_column(Text)
-    product: Mapped[str | None] = mapped_column(Text)
-    quantity: Mapped[str | None] = mapped_column(Text)
-    revenue: Mapped[str | None] = mapped_column(Text)
-    extra_fields: Mapped[str | None] = mapped_column(Text)
-
-
 class ValidationResult(Base):
     """One failed check for one record (record_id is NULL for file-level checks)."""
 
@@ -89,25 +71,6 @@ class ValidationResult(Base):
     severity: Mapped[str] = mapped_column(String(16))
     observed_value: Mapped[str | None] = mapped_column(Text)
     details: Mapped[str | None] = mapped_column(Text)
-
-
-class CleanSale(Base):
-    """A validated, typed sales record."""
-
-    __tablename__ = "clean_sales"
-
-    record_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("raw_sales.id"), primary_key=True, autoincrement=False
-    )
-    run_id: Mapped[str] = mapped_column(String(36), index=True)
-    dataset: Mapped[str] = mapped_column(String(64), server_default="sales")
-    order_id: Mapped[str] = mapped_column(Text)
-    order_date: Mapped[dt.date] = mapped_column(Date)
-    region: Mapped[str] = mapped_column(String(64))
-    product: Mapped[str] = mapped_column(String(64))
-    quantity: Mapped[int] = mapped_column(Integer)
-    revenue: Mapped[Decimal] = mapped_column(Money)
-    revenue_per_unit: Mapped[Decimal] = mapped_column(Money)
 
 
 class ExceptionRecord(Base):
@@ -159,7 +122,7 @@ class AnalyticsSummary(Base):
     key_2: Mapped[str | None] = mapped_column(Text)
     key_3: Mapped[str | None] = mapped_column(Text)
     measure: Mapped[str] = mapped_column(String(64))
-    value: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    value: Mapped[Decimal] = mapped_column(Numeric(VALUE_PRECISION, VALUE_SCALE))
 
 
 class IdBlock(Base):

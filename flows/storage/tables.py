@@ -1,10 +1,8 @@
-"""Each dataset's raw and clean tables, built from its spec.
+"""Each dataset's raw and clean tables, built from its spec by one code path for every dataset.
 
-The sales tables are ORM models created by the migrations (their names and columns are fixed).
-Any other dataset gets its tables at registration: built from the spec here and created, if
-missing, when a run opens (`ensure_dataset_tables`). A table that exists with other columns
-than the spec now describes is an error, never silently altered: change the spec's table names
-or write a migration.
+A dataset's tables are created, if missing, when its run opens (`ensure_dataset_tables`). A table
+that exists with other columns, types or decimal scales than the spec now describes is an error,
+never silently altered: give the spec new table names or write a migration.
 """
 
 from __future__ import annotations
@@ -15,9 +13,10 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Date,
     DateTime,
-    Engine,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -29,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
+from flows.constants import LockKey
 from flows.dataset import ColumnSpec, DatasetSpec, SpecError
 from flows.storage.models import Base
 
@@ -54,13 +54,7 @@ def table(name: str) -> Table:
 
 
 def dataset_tables(spec: DatasetSpec) -> DatasetTables:
-    """The spec's two tables (the ORM models for sales; otherwise built from the spec and registered)."""
-    names = (spec.raw_table, spec.clean_table)
-    modelled = [n for n in names if n in Base.metadata.tables]
-    if modelled:
-        if spec.name != "sales" or len(modelled) != 2:
-            raise SpecError(f"dataset {spec.name}: tables {modelled} belong to the sales dataset")
-        return DatasetTables(Base.metadata.tables[spec.raw_table], Base.metadata.tables[spec.clean_table])
+    """The spec's two tables, built from the spec (and registered under their names in this process)."""
     metadata = MetaData()
     raw = Table(
         spec.raw_table,
@@ -80,35 +74,35 @@ def dataset_tables(spec: DatasetSpec) -> DatasetTables:
         Column("record_id", BigInteger, ForeignKey(raw.c.id), primary_key=True, autoincrement=False),
         Column("run_id", String(36), nullable=False, index=True),
         Column("dataset", String(64), nullable=False, server_default=spec.name),
-        *(Column(c.name, _sql_type(c), nullable=not c.required) for c in spec.columns),
+        *(Column(c.name, sql_type(c), nullable=not c.required) for c in spec.columns),
         *(Column(d.name, Numeric(spec.column(d.numerator).precision, d.scale)) for d in spec.derived),
     )
     _registered.update({raw.name: raw, clean.name: clean})
     return DatasetTables(raw, clean)
 
 
-def ensure_dataset_tables(engine: Engine, spec: DatasetSpec) -> DatasetTables:
+def ensure_dataset_tables(conn: Connection, spec: DatasetSpec) -> DatasetTables:
     """Create the dataset's tables if missing; refuse tables whose columns differ from the spec's."""
     tables = dataset_tables(spec)
-    if tables.raw.metadata is Base.metadata:
-        return tables  # the migrations own the sales tables
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7250001)")  # the migrations' lock: no racing DDL
-        tables.raw.metadata.create_all(conn, checkfirst=True)
-        existing = inspect(conn)
-        for t in (tables.raw, tables.clean):
-            have = [c["name"] for c in existing.get_columns(t.name)]
-            want = [c.name for c in t.columns]
-            if have != want:
-                raise SpecError(
-                    f"dataset {spec.name}: table {t.name} exists with columns {have}, but the spec describes "
-                    f"{want}; give the spec new table names or migrate the table"
-                )
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({int(LockKey.SCHEMA_CHANGES)})")  # no racing DDL
+    tables.raw.metadata.create_all(conn, checkfirst=True)
+    existing = inspect(conn)
+    for t in (tables.raw, tables.clean):
+        have = {c["name"]: _kind(c["type"]) for c in existing.get_columns(t.name)}
+        want = {c.name: _kind(c.type) for c in t.columns}
+        keys = sorted(k for k in have | want if have.get(k) != want.get(k))
+        differ = [f"{k}: {have.get(k, 'absent')}, spec {want.get(k, 'absent')}" for k in keys]
+        if differ:
+            raise SpecError(
+                f"dataset {spec.name}: table {t.name} exists with other columns than the spec describes "
+                f"({'; '.join(differ)}); give the spec new table names or migrate the table"
+            )
     return tables
 
 
-def _sql_type(column: ColumnSpec) -> TypeEngine[Any]:
+def sql_type(column: ColumnSpec) -> TypeEngine[Any]:
+    """The clean table's SQL type for a spec column."""
     if column.type == "integer":
         return BigInteger()
     if column.type == "decimal":
@@ -116,3 +110,13 @@ def _sql_type(column: ColumnSpec) -> TypeEngine[Any]:
     if column.type == "date":
         return Date()
     return Text()
+
+
+def _kind(sql: Any) -> str:
+    """A column type as the comparison cares about: its family, and the scale of a decimal."""
+    if isinstance(sql, Numeric) and not isinstance(sql, Float):
+        return f"decimal({sql.scale})"
+    for family, kind in ((Integer, "integer"), (DateTime, "timestamp"), (Date, "date"), (String, "text")):
+        if isinstance(sql, family):
+            return kind
+    return type(sql).__name__.lower()

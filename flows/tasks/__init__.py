@@ -1,29 +1,28 @@
-"""Thin Prefect tasks: open storage, call the stage function, persist, audit, log counts."""
+"""Thin Prefect tasks: open a unit of work, call one service function, log what it returns."""
 
-from flows.tasks.chunk import analyze, ingest, route, transform, validate
-from flows.tasks.lifecycle import (
+from flows.tasks.chunk import process_chunk
+from flows.tasks.common import file_lock, run_alive
+from flows.tasks.run import (
     build_docs,
     check_schema,
-    fail,
-    finalize,
-    index_rows,
+    fail_run,
+    finalize_run,
+    index_file,
     open_run,
     publish_report,
-    reject,
+    reject_run,
 )
 
 __all__ = [
-    "analyze",
     "build_docs",
     "check_schema",
-    "fail",
-    "finalize",
-    "index_rows",
-    "ingest",
+    "fail_run",
+    "file_lock",
+    "finalize_run",
+    "index_file",
     "open_run",
+    "process_chunk",
     "publish_report",
-    "reject",
-    "route",
-    "transform",
-    "validate",
+    "reject_run",
+    "run_alive",
 ]

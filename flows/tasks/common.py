@@ -1,18 +1,18 @@
-"""What every task shares: task options, the engine, audit events."""
+"""What every task shares: task options, the one place the database URL is read, the unit of work, locks."""
 
 from __future__ import annotations
 
-import json
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import Engine
 
-from flows.records import RunContext
+from flows.dataset import DatasetSpec, load_dataset
 from flows.settings import get_settings
-from flows.storage import runs
-from flows.storage.engine import get_engine, is_transient_error
+from flows.storage.engine import get_engine, is_transient_error, mask_secrets
+from flows.storage.locks import run_lock, source_lock
+from flows.storage.uow import SqlUnitOfWork
 
 STORAGE_TASK: dict[str, Any] = {
     "cache_policy": NO_CACHE,
@@ -20,7 +20,6 @@ STORAGE_TASK: dict[str, Any] = {
     "retry_delay_seconds": 2,
     "retry_condition_fn": lambda _task, _run, state: _is_transient(state),
 }
-COMPUTE_TASK: dict[str, Any] = {"cache_policy": NO_CACHE}
 
 
 def _is_transient(state: Any) -> bool:
@@ -31,42 +30,38 @@ def _is_transient(state: Any) -> bool:
     return False
 
 
-def engine() -> Engine:
-    """The pooled engine for DATABASE_URL (read from the settings, never passed around)."""
-    return get_engine(get_settings().database_url.get_secret_value())
+def database_url() -> str:
+    """DATABASE_URL, password included: for connecting only, never for printing (see `masked`)."""
+    return get_settings().database_url.get_secret_value()
 
 
-def audit(run: RunContext, stage: str, started: Any, t0: float, n_in: int, n_out: int, **details: Any) -> list[dict]:
-    """A stage's start and end events; the end carries counts, duration and stage details."""
-    duration_ms = round((time.perf_counter() - t0) * 1000)
-    return [
-        event(run, stage, "start", logged_at=started),
-        event(run, stage, "end", records_in=n_in, records_out=n_out, duration_ms=duration_ms, details=details),
-    ]
+@contextmanager
+def unit_of_work() -> Iterator[SqlUnitOfWork]:
+    """A unit of work on DATABASE_URL: commits when the block ends, rolls back if it raises."""
+    with SqlUnitOfWork(get_engine(database_url())) as uow:
+        yield uow
 
 
-def event(
-    run: RunContext,
-    stage: str,
-    event: str,
-    logged_at: Any = None,
-    records_in: int | None = None,
-    records_out: int | None = None,
-    duration_ms: int | None = None,
-    details: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One audit_log row; every event has every key (a bulk insert takes its columns from the first)."""
-    return {
-        "run_id": run.run_id,
-        "dataset": run.spec.name,
-        "flow_run_id": run.flow_run_id,
-        "stage": stage,
-        "event": event,
-        "logged_at": logged_at or runs.utc_now(),
-        "records_in": records_in,
-        "records_out": records_out,
-        "duration_ms": duration_ms,
-        "suite_name": run.spec.suite.name,
-        "suite_version": run.spec.suite.version,
-        "details": json.dumps(details) if details is not None else None,
-    }
+def masked(text: str) -> str:
+    """`text` with the database password removed, safe for logs, errors and the database."""
+    return mask_secrets(text, database_url())
+
+
+def load_spec(dataset: str | None) -> DatasetSpec:
+    """The named dataset's spec and suite, or the default dataset's (DEFAULT_DATASET)."""
+    settings = get_settings()
+    return load_dataset(dataset or settings.default_dataset, settings.expectations_dir)
+
+
+@contextmanager
+def run_alive(run_id: str) -> Iterator[None]:
+    """Hold the run's lock while it lives, so other processes can tell it from an abandoned run."""
+    with run_lock(database_url(), run_id):
+        yield
+
+
+@contextmanager
+def file_lock(sha256: str) -> Iterator[None]:
+    """Hold a file's lock (by checksum): a concurrent pickup of the same bytes waits for it."""
+    with source_lock(database_url(), sha256):
+        yield

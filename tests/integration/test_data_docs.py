@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
-from flows.data_docs import DataDocsError, build_run_docs, localize_page, make_offline, remote_assets
 from flows.dataset import load_dataset
-from flows.stages.validate import SuiteValidator, validation_view
+from flows.stages.validate import validation_view
+from flows.validation.docs import DataDocsError, build_run_docs, localize_page, make_offline, remote_assets
+from flows.validation.runner import SuiteRunner
 from tests.factories import EXPECTATIONS_DIR, make_frame
 
 FIRST_ID = 7001  # record ids deliberately differ from row positions and from any count on the page
@@ -39,18 +40,18 @@ class BuiltDocs:
 
 
 @pytest.fixture(scope="module")
-def validator() -> SuiteValidator:
+def validator() -> SuiteRunner:
     """One validator (and GX context) for the module: building one costs about two seconds."""
-    return SuiteValidator(load_dataset("sales", EXPECTATIONS_DIR).suite)
+    return SuiteRunner(load_dataset("sales", EXPECTATIONS_DIR).suite)
 
 
 @pytest.fixture(scope="module")
-def docs(validator: SuiteValidator, tmp_path_factory: pytest.TempPathFactory) -> BuiltDocs:
+def docs(validator: SuiteRunner, tmp_path_factory: pytest.TempPathFactory) -> BuiltDocs:
     """Validate three good and three bad rows with the committed suite, then build that run's docs."""
     frame = make_frame(3, BAD_ROWS)
-    findings = validator.validate(validation_view(frame, pd.Series(range(FIRST_ID, FIRST_ID + len(frame)))))
-    index = build_run_docs(validator.context, [validator.last_result], tmp_path_factory.mktemp("docs"), RUN_ID)
-    return BuiltDocs(index=index, result=validator.last_result, findings=findings)
+    outcome = validator.validate(validation_view(frame, pd.Series(range(FIRST_ID, FIRST_ID + len(frame)))))
+    index = validator.build_docs([outcome.docs_result], tmp_path_factory.mktemp("docs"), RUN_ID)
+    return BuiltDocs(index=index, result=outcome.docs_result, findings=outcome.findings)
 
 
 def validation_page(docs: BuiltDocs) -> Path:
@@ -127,21 +128,21 @@ def test_the_callers_result_is_left_unchanged(docs: BuiltDocs) -> None:
     assert docs.result.meta["run_id"].run_name is None
 
 
-def test_rebuilding_a_run_replaces_its_folder(validator: SuiteValidator, tmp_path: Path) -> None:
+def test_rebuilding_a_run_replaces_its_folder(validator: SuiteRunner, tmp_path: Path) -> None:
     """Building the same run twice leaves one set of pages, not two."""
     for _ in range(2):
-        validator.validate(validation_view(make_frame(2, BAD_ROWS[:1]), pd.Series([1, 2, 3])))
-        index = build_run_docs(validator.context, [validator.last_result], tmp_path, RUN_ID)
+        outcome = validator.validate(validation_view(make_frame(2, BAD_ROWS[:1]), pd.Series([1, 2, 3])))
+        index = validator.build_docs([outcome.docs_result], tmp_path, RUN_ID)
     assert len(list((index.parent / "validations").rglob("*.html"))) == 1
 
 
 def test_a_relative_docs_root_is_taken_from_the_working_directory(
-    validator: SuiteValidator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    validator: SuiteRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A docs root such as data/docs works from the repo root; the returned path is absolute."""
-    validator.validate(validation_view(make_frame(2), pd.Series([1, 2])))
+    outcome = validator.validate(validation_view(make_frame(2), pd.Series([1, 2])))
     monkeypatch.chdir(tmp_path)
-    index = build_run_docs(validator.context, [validator.last_result], Path("data/docs"), RUN_ID)
+    index = validator.build_docs([outcome.docs_result], Path("data/docs"), RUN_ID)
     assert index == tmp_path / "data" / "docs" / RUN_ID / "index.html"
     assert index.is_file()
 

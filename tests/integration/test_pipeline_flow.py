@@ -12,7 +12,7 @@ import pytest
 
 from flows.generate import DefectRates, generate_sales, write_generated
 from flows.pipeline import run_pipeline
-from tests.factories import make_frame, write_csv
+from tests.factories import EXPECTATIONS_DIR, make_frame, write_csv
 from tests.integration.helpers import read_table, scalar
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -130,11 +130,13 @@ def test_unbalanced_run_fails_loudly_and_leaves_no_results(
 ) -> None:
     """It fails a run whose clean rows vanish, marks it FAILED and removes its partial results."""
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    from flows.dataset import load_dataset
     from flows.storage.engine import get_engine
-    from flows.storage.migrate import upgrade_to_head
+    from flows.storage.uow import SqlUnitOfWork
 
     engine = get_engine(sqlite_url)
-    upgrade_to_head(engine)
+    with SqlUnitOfWork(engine) as uow:  # the schema and the sales tables, as a first run creates them
+        uow.prepare(load_dataset("sales", EXPECTATIONS_DIR))
     with engine.begin() as conn:  # sabotage: every clean row disappears as soon as it is written
         conn.exec_driver_sql(
             "CREATE TRIGGER lose_rows AFTER INSERT ON clean_sales "

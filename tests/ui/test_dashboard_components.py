@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from flows.generate import DefectRates, generate_sales, write_generated
 from flows.settings import Settings
-from flows.storage import runs
 from flows.storage.models import AnalyticsSummary
+from flows.storage.runs import RunRecords
 from panel_app.app import App
 from panel_app.data_store import DataStore
 from panel_app.formatting import format_inr
@@ -286,8 +286,7 @@ def test_a_running_run_is_listed_as_in_progress_and_its_rows_never_read(filled: 
     url = f"sqlite:///{copy}"
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        runs.create_run(
-            conn,
+        RunRecords(conn).create(
             run_id="running-run",
             dataset="sales",
             flow_run_id=None,

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pytest
 
-from flows.data_docs import build_run_docs
 from flows.dataset import load_dataset
-from flows.stages.validate import SuiteValidator, validation_view
+from flows.stages.validate import validation_view
+from flows.validation.runner import SuiteRunner
 from tests.factories import EXPECTATIONS_DIR, make_frame
 from tests.ui.conftest import ARTIFACTS
 
@@ -47,10 +47,10 @@ class Visit:
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The index.html of one run's docs: three good rows and three bad ones, validated by the committed suite."""
-    validator = SuiteValidator(load_dataset("sales", EXPECTATIONS_DIR).suite)
+    validator = SuiteRunner(load_dataset("sales", EXPECTATIONS_DIR).suite)
     frame = make_frame(3, BAD_ROWS)
-    validator.validate(validation_view(frame, pd.Series(range(FIRST_ID, FIRST_ID + len(frame)))))
-    return build_run_docs(validator.context, [validator.last_result], tmp_path_factory.mktemp("docs"), "run-browser")
+    outcome = validator.validate(validation_view(frame, pd.Series(range(FIRST_ID, FIRST_ID + len(frame)))))
+    return validator.build_docs([outcome.docs_result], tmp_path_factory.mktemp("docs"), "run-browser")
 
 
 @contextmanager

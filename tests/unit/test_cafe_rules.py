@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from flows.dataset import load_dataset
-from flows.stages.validate import SuiteValidator, row_findings, validation_view
+from flows.stages.validate import row_findings, validation_view
+from flows.validation.runner import runner_for
 from tests.factories import EXPECTATIONS_DIR
 
 GOOD = {
@@ -50,9 +51,8 @@ def findings_by_case() -> dict[str, set[str]]:
             row["transaction_id"] = f"TXN_{2000000 + n}"
         rows.append(row)
     text = pd.DataFrame(rows)
-    findings = row_findings(
-        SuiteValidator(spec.suite).validate(validation_view(text, pd.Series(range(len(text))), spec.missing_values))
-    )
+    view = validation_view(text, pd.Series(range(len(text))), spec.missing_values)
+    findings = row_findings(runner_for(spec.suite).validate(view).findings)
     return {name: set(findings.loc[findings["record_id"] == i, "rule_name"]) for i, (name, _, _) in enumerate(CASES)}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from flows.dataset import SpecError, load_dataset
-from flows.stages.ingest import read_source
+from flows.sources.files import read_header, read_text_frame
 from flows.stages.validate import validation_view
 from tests.factories import EXPECTATIONS_DIR
 from tests.unit.test_dataset import write_spec
@@ -40,9 +40,11 @@ def test_reading_renames_headers_and_keeps_extras(tmp_path: Path) -> None:
     """Mapped headers get field names as the file is read; unknown columns keep their own."""
     path = tmp_path / "f.csv"
     path.write_text("Transaction ID,Item,Note\r\nTXN_1,Tea,x\r\n", encoding="utf-8")
-    source = read_source(path, {"Transaction ID": "transaction_id", "Item": "item"})
-    assert source.header == ("transaction_id", "item", "Note")
-    assert source.frame.to_dict("records") == [{"transaction_id": "TXN_1", "item": "Tea", "Note": "x"}]
+    renames = {"Transaction ID": "transaction_id", "Item": "item"}
+    assert read_header(path, renames) == ("transaction_id", "item", "Note")
+    assert read_text_frame(path, renames).to_dict("records") == [
+        {"transaction_id": "TXN_1", "item": "Tea", "Note": "x"}
+    ]
 
 
 def test_missing_markers_are_null_for_validation_only() -> None:

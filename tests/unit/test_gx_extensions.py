@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from flows.dataset import load_suite
-from flows.stages.gx_extensions import ExpectMulticolumnProductToEqualLast, minor_units, product_equals_last
-from flows.stages.validate import SuiteValidator, validation_view
+from flows.stages.validate import validation_view
+from flows.validation.extensions import ExpectMulticolumnProductToEqualLast, minor_units, product_equals_last
+from flows.validation.runner import SuiteOutcome, SuiteRunner
 
 FIRST_ID = 101  # record ids deliberately differ from row positions
 TYPE = "expect_multicolumn_product_to_equal_last"
@@ -53,17 +54,22 @@ SUITE_DOCUMENT: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SuiteValidator]:
+def validator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SuiteRunner]:
     """The suite written as a JSON file and loaded as the pipeline loads suites; GX costs seconds, so once."""
     folder = tmp_path_factory.mktemp("expectations")
     (folder / "products.json").write_text(json.dumps(SUITE_DOCUMENT, indent=2), encoding="utf-8")
-    yield SuiteValidator(load_suite("products", folder))
+    yield SuiteRunner(load_suite("products", folder))
 
 
-def failing_ids(validator: SuiteValidator, rows: list[dict[str, str]]) -> dict[str, list[int]]:
-    """Validate valid-by-default text rows (ids from FIRST_ID); the failing record ids of each rule."""
+def outcome_of(validator: SuiteRunner, rows: list[dict[str, str]]) -> SuiteOutcome:
+    """Validate valid-by-default text rows (ids from FIRST_ID) through the pipeline's runner."""
     frame = pd.DataFrame([{**VALID_ROW, **r} for r in rows], columns=list(VALID_ROW), dtype="str")
-    findings = validator.validate(validation_view(frame, pd.Series(range(FIRST_ID, FIRST_ID + len(frame)))))
+    return validator.validate(validation_view(frame, pd.Series(range(FIRST_ID, FIRST_ID + len(frame)))))
+
+
+def failing_ids(validator: SuiteRunner, rows: list[dict[str, str]]) -> dict[str, list[int]]:
+    """The failing record ids of each rule, for valid-by-default text rows."""
+    findings = outcome_of(validator, rows).findings
     return {str(name): sorted(group["record_id"].tolist()) for name, group in findings.groupby("rule_name")}
 
 
@@ -136,21 +142,21 @@ def test_minor_units_round_half_away_from_zero() -> None:
 # --- real GX, through the pipeline's validator ---
 
 
-def test_matching_rows_pass(validator: SuiteValidator) -> None:
+def test_matching_rows_pass(validator: SuiteRunner) -> None:
     """It reports nothing for rows whose products match, "4.50" and "4.5" alike, and float pitfalls included."""
     assert failing_ids(validator, [line(*row) for row in PASSING]) == {}
 
 
-def test_mismatch_reported_by_record_id(validator: SuiteValidator) -> None:
+def test_mismatch_reported_by_record_id(validator: SuiteRunner) -> None:
     """It reports a row whose total is off by a cent under its record id, and only under the 2-place rule."""
     found = failing_ids(validator, [line("2", "1.5", "3"), line("3", "1.1", "3.31"), line("3", "1.1", "3.3")])
     assert found == {"line_total_matches": [FIRST_ID + 1]}
 
 
-def test_findings_name_the_rule(validator: SuiteValidator) -> None:
+def test_findings_name_the_rule(validator: SuiteRunner) -> None:
     """It files the finding with the rule's type and meta; there is no single column to name."""
     frame = pd.DataFrame([{**VALID_ROW, "line_total": "9.99"}], dtype="str")
-    findings = validator.validate(validation_view(frame, pd.Series([42])))
+    findings = validator.validate(validation_view(frame, pd.Series([42]))).findings
     finding = findings[findings["rule_name"] == "line_total_matches"].iloc[0]
     assert finding["record_id"] == 42
     assert finding["expectation_type"] == TYPE
@@ -158,30 +164,30 @@ def test_findings_name_the_rule(validator: SuiteValidator) -> None:
     assert pd.isna(finding["column_name"])
 
 
-def test_whole_units(validator: SuiteValidator) -> None:
+def test_whole_units(validator: SuiteRunner) -> None:
     """With decimal_places=0 it compares whole units: 2 × 1.25 = 2.50 rounds to 3, and 3.31 to 3."""
     found = failing_ids(validator, [line("2", "1.25", "3"), line("3", "1.1", "3.31"), line("2", "1.25", "2")])
     assert found["line_total_whole_units"] == [FIRST_ID + 2]
     assert found["line_total_matches"] == [FIRST_ID, FIRST_ID + 1, FIRST_ID + 2]
 
 
-def test_non_numeric_and_null_not_reported(validator: SuiteValidator) -> None:
+def test_non_numeric_and_null_not_reported(validator: SuiteRunner) -> None:
     """It reports no row holding an empty or non-numeric value, in any position."""
     rows = [line("abc", "2", "1"), line("2", "", "1"), line("2", "2", "four"), line("", "", ""), line("1,5", "2", "3")]
     rows.append({"fx_rate": "n/a", "converted_total": "1"})
     assert failing_ids(validator, rows) == {}
 
 
-def test_three_factors(validator: SuiteValidator) -> None:
+def test_three_factors(validator: SuiteRunner) -> None:
     """It multiplies every column but the last: 2 × 1.50 × 0.1 is 0.30."""
     rows = [{"fx_rate": "0.1", "converted_total": "0.30"}, {"fx_rate": "0.1", "converted_total": "0.31"}]
     assert failing_ids(validator, rows) == {"converted_total_matches": [FIRST_ID + 1]}
 
 
-def test_result_lists_every_failing_row(validator: SuiteValidator) -> None:
+def test_result_lists_every_failing_row(validator: SuiteRunner) -> None:
     """It gives GX one row id per failure, with missing rows counted as skipped, not failed."""
-    failing_ids(validator, [line("2", "2", "5")] * 30 + [line("", "2", "4")])
-    result = next(r for r in validator.last_result.results if r.expectation_config.kwargs.get("decimal_places") == 0)
+    outcome = outcome_of(validator, [line("2", "2", "5")] * 30 + [line("", "2", "4")])
+    result = next(r for r in outcome.docs_result.results if r.expectation_config.kwargs.get("decimal_places") == 0)
     assert result.result["unexpected_count"] == 30
     assert len(result.result["unexpected_index_list"]) == 30
     assert result.result["missing_count"] == 1
@@ -249,16 +255,17 @@ def test_prescriptive_sentence() -> None:
     assert [rendered_text(c) for c in expectation.rendered_content or []] == [expected]
 
 
-def test_data_docs_pages_render(validator: SuiteValidator) -> None:
+def test_data_docs_pages_render(validator: SuiteRunner) -> None:
     """It renders into the suite and validation-result pages of Data Docs, readably and without crashing."""
+    from great_expectations.core import ExpectationSuite
     from great_expectations.render.renderer import ExpectationSuitePageRenderer, ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    failing_ids(validator, [line("2", "2", "5")])
-    suite = validator.definition.suite
+    outcome = outcome_of(validator, [line("2", "2", "5")])
+    suite = ExpectationSuite(**SUITE_DOCUMENT)
     pages = [
         DefaultJinjaPageView().render(ExpectationSuitePageRenderer().render(suite)),
-        DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(validator.last_result)),
+        DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(outcome.docs_result)),
     ]
     for html in pages:
         assert "Product of columns" in html

@@ -13,23 +13,18 @@ import pytest
 from flows.dataset import DatasetSpec
 from flows.generate import generate_sales
 from flows.stages.keys import index_keys, with_file_wide_duplicates
-from flows.stages.validate import (
-    FINDING_COLUMNS,
-    TABLE_LEVEL,
-    SuiteValidator,
-    ValidationCrashed,
-    schema_rejection,
-    validation_view,
-)
+from flows.stages.validate import FINDING_COLUMNS, TABLE_LEVEL, schema_rejection, validation_view
+from flows.validation.results import ValidationCrashed
+from flows.validation.runner import SuiteRunner, runner_for
 from tests.factories import COLUMNS, make_finding, make_findings, make_frame, rule_named
 
 FIRST_ID = 101  # record ids deliberately differ from row positions
 
 
 @pytest.fixture(scope="module")
-def validator(spec: DatasetSpec) -> Iterator[SuiteValidator]:
-    """One validator for the module: building it imports GX and costs about two seconds."""
-    yield SuiteValidator(spec.suite)
+def validator(spec: DatasetSpec) -> Iterator[SuiteRunner]:
+    """The process's runner for the sales suite: building one imports GX and costs about two seconds."""
+    yield runner_for(spec.suite)
 
 
 def view_of(frame: pd.DataFrame, first: int = FIRST_ID) -> pd.DataFrame:
@@ -75,10 +70,10 @@ def test_every_row_rule_has_a_case(spec: DatasetSpec) -> None:
 
 
 @pytest.mark.parametrize("case", ROW_CASES, ids=[c.rule for c in ROW_CASES])
-def test_row_breaking_one_rule(validator: SuiteValidator, spec: DatasetSpec, case: RowCase) -> None:
+def test_row_breaking_one_rule(validator: SuiteRunner, spec: DatasetSpec, case: RowCase) -> None:
     """It reports a row breaking one rule as a finding for exactly that rule, record, category and severity."""
     frame = make_frame(2, [case.overrides])
-    findings = validator.validate(view_of(frame))
+    findings = validator.validate(view_of(frame)).findings
     assert set(findings["rule_name"]) == {case.rule}
     assert sorted(findings["record_id"].tolist()) == list(case.ids)
     rule = rule_named(spec.suite, case.rule)
@@ -91,17 +86,17 @@ def test_row_breaking_one_rule(validator: SuiteValidator, spec: DatasetSpec, cas
     assert pd.isna(observed) if value == "" else observed == value
 
 
-def test_valid_frame_has_no_findings(validator: SuiteValidator) -> None:
+def test_valid_frame_has_no_findings(validator: SuiteRunner) -> None:
     """It reports nothing for a frame of valid rows, in the findings shape."""
-    findings = validator.validate(view_of(make_frame(25)))
+    findings = validator.validate(view_of(make_frame(25))).findings
     assert findings.empty
     assert list(findings.columns) == list(FINDING_COLUMNS)
 
 
-def test_row_breaking_several_rules(validator: SuiteValidator) -> None:
+def test_row_breaking_several_rules(validator: SuiteRunner) -> None:
     """It reports every rule a row breaks, each as its own finding on that record."""
     bad = {"order_date": "", "region": "Nort", "quantity": "0", "revenue": "-5.00"}
-    findings = validator.validate(view_of(make_frame(2, [bad])))
+    findings = validator.validate(view_of(make_frame(2, [bad]))).findings
     assert set(findings["rule_name"]) == {
         "order_date_not_null",
         "region_in_reference_set",
@@ -111,24 +106,24 @@ def test_row_breaking_several_rules(validator: SuiteValidator) -> None:
     assert (findings["record_id"] == FIRST_ID + 2).all()
 
 
-def test_every_failing_row_is_reported(validator: SuiteValidator) -> None:
+def test_every_failing_row_is_reported(validator: SuiteRunner) -> None:
     """It reports all failing rows by record id, not GX's default sample of twenty."""
     frame = make_frame(5, [{"region": "Nort"}] * 60)
-    findings = validator.validate(view_of(frame, first=1000))
+    findings = validator.validate(view_of(frame, first=1000)).findings
     assert sorted(findings["record_id"].tolist()) == list(range(1005, 1065))
 
 
-def test_unsorted_record_ids(validator: SuiteValidator) -> None:
+def test_unsorted_record_ids(validator: SuiteRunner) -> None:
     """It reports the record id of the failing row even when ids are not in file order."""
     frame = make_frame(2, [{"product": "Pickles"}])
     view = validation_view(frame, pd.Series([30, 10, 20]))
-    assert validator.validate(view)["record_id"].tolist() == [20]
+    assert validator.validate(view).findings["record_id"].tolist() == [20]
 
 
 @pytest.mark.parametrize("missing", COLUMNS)
-def test_missing_column_rejects_the_file(validator: SuiteValidator, missing: str) -> None:
+def test_missing_column_rejects_the_file(validator: SuiteRunner, missing: str) -> None:
     """It rejects a file without a required column, naming the column."""
-    findings = validator.check_schema([c for c in COLUMNS if c != missing])
+    findings = validator.check_schema([c for c in COLUMNS if c != missing]).findings
     errors = findings[findings["severity"] == "error"]
     assert errors["rule_name"].tolist() == [f"{missing}_column_present"]
     assert errors["error_category"].tolist() == ["MISSING_REQUIRED_FIELD"]
@@ -136,15 +131,15 @@ def test_missing_column_rejects_the_file(validator: SuiteValidator, missing: str
     assert schema_rejection(findings) == f"missing required columns: {missing}"
 
 
-def test_several_missing_columns_are_all_named(validator: SuiteValidator) -> None:
+def test_several_missing_columns_are_all_named(validator: SuiteRunner) -> None:
     """It names every missing required column in the rejection."""
-    findings = validator.check_schema(["order_id", "order_date", "product", "quantity"])
+    findings = validator.check_schema(["order_id", "order_date", "product", "quantity"]).findings
     assert schema_rejection(findings) == "missing required columns: region, revenue"
 
 
-def test_extra_column_is_a_warning(validator: SuiteValidator) -> None:
+def test_extra_column_is_a_warning(validator: SuiteRunner) -> None:
     """It reports an unexpected column as one file-level warning that does not reject the file."""
-    findings = validator.check_schema([*COLUMNS, "salesperson"])
+    findings = validator.check_schema([*COLUMNS, "salesperson"]).findings
     assert len(findings) == 1
     finding = findings.iloc[0]
     assert (finding["rule_name"], finding["severity"], finding["control_type"]) == (
@@ -157,22 +152,22 @@ def test_extra_column_is_a_warning(validator: SuiteValidator) -> None:
     assert schema_rejection(findings) is None
 
 
-def test_expected_header_passes_the_schema(validator: SuiteValidator) -> None:
+def test_expected_header_passes_the_schema(validator: SuiteRunner) -> None:
     """It finds nothing wrong with a header that has exactly the expected columns, in any order."""
-    findings = validator.check_schema(list(reversed(COLUMNS)))
+    findings = validator.check_schema(list(reversed(COLUMNS))).findings
     assert findings.empty
     assert schema_rejection(findings) is None
 
 
-def test_extra_column_in_rows_is_a_table_warning(validator: SuiteValidator) -> None:
+def test_extra_column_in_rows_is_a_table_warning(validator: SuiteRunner) -> None:
     """It reports an extra column once for the file, not against any record, when validating rows."""
     frame = make_frame(3).assign(salesperson="Asha")
-    findings = validator.validate(view_of(frame))
+    findings = validator.validate(view_of(frame)).findings
     assert findings["rule_name"].tolist() == ["no_unexpected_columns"]
     assert findings["record_id"].isna().all()
 
 
-def test_unevaluable_rule_raises(validator: SuiteValidator) -> None:
+def test_unevaluable_rule_raises(validator: SuiteRunner) -> None:
     """It raises rather than reporting "no failures" when a rule cannot be evaluated."""
     frame = make_frame(3).drop(columns="region")
     with pytest.raises(ValidationCrashed, match="region"):
@@ -221,13 +216,13 @@ DEFECT_RULES: dict[str, tuple[str, ...]] = {
 }
 
 
-def test_detects_exactly_the_planted_defects(validator: SuiteValidator, spec: DatasetSpec) -> None:
+def test_detects_exactly_the_planted_defects(validator: SuiteRunner, spec: DatasetSpec) -> None:
     """It flags, rule by rule, exactly the rows the generator's answer key lists (after duplicate resolution)."""
     generated = generate_sales(1000, 11)
     view = view_of(generated.frame, first=1)  # record id = 1-based data row
     index = index_keys([generated.frame], spec)
     positions = np.arange(len(generated.frame))
-    findings = with_file_wide_duplicates(validator.validate(view), index, positions, 1, spec.suite.rules)
+    findings = with_file_wide_duplicates(validator.validate(view).findings, index, positions, 1, spec.suite.rules)
     flagged: dict[str, set[Any]] = {
         str(rule): set(group["record_id"]) for rule, group in findings.groupby("rule_name", sort=False)
     }

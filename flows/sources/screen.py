@@ -6,18 +6,18 @@ Two cheap passes, both before pandas sees the file:
   no header at all), then every row must have exactly as many fields as the header, and the data
   rows must not exceed the row limit. pandas pads short rows with '' and can shift long ones, so the
   field count is checked here, where nothing can be padded or dropped silently.
-Every refusal is a `SourceRejected` with a one-line reason.
+Every refusal is a `SourceRejected` with a one-line reason. The csv module's field-size limit is
+lifted once per process by `flows.startup.configure_process` (a 1 MB field is data, not a reason to refuse).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from flows.stages.ingest import SourceRejected
+from flows.sources.files import SourceRejected
 
 BLOCK_BYTES = 1 << 20
 _SIGNATURES = {
@@ -83,7 +83,6 @@ def _check_signature(head: bytes) -> None:
 
 def screen_rows(path: Path, expected_columns: Sequence[str], max_rows: int) -> int:
     """Check the header and that every row has the header's field count; return the number of data rows."""
-    csv.field_size_limit(sys.maxsize)  # a single huge field is data, not a reason to refuse the file
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, strict=True)
         try:

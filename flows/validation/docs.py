@@ -3,7 +3,7 @@
 GX 1.24 renders the pages (suite page, one page per validation result, an index), but its templates
 load jQuery, Bootstrap, font-awesome and vega from public CDNs and it writes failing values into
 table cells without HTML-escaping them. So this module renders escaped copies of the results, then
-copies the libraries vendored in `flows/data_docs_static/` into the site and points every page at them.
+copies the libraries vendored in `flows/docs_static/` into the site and points every page at them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-STATIC_DIR = Path(__file__).with_name("data_docs_static")
+STATIC_DIR = Path(__file__).with_name("docs_static")
 VENDOR_DIR = "static/vendor"  # where the libraries go, relative to a run's site root
 RECORD_ID = "record_id"  # the index name of the frames SuiteValidator validates
 SAFE_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

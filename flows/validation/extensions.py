@@ -1,7 +1,7 @@
 """Custom GX expectations for the suites in expectations/; importing this module registers them with GX.
 
 GX registers an expectation (by the snake_case of its class name) and a metric (by its
-condition_metric_name) when the class is defined, so `import flows.stages.gx_extensions` must run
+condition_metric_name) when the class is defined, so `import flows.validation.extensions` must run
 before a suite naming them is loaded. Only the pandas engine is implemented: the pipeline validates
 text frames in pandas, and any other engine fails the expectation with GX's "no provider" error.
 """

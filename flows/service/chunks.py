@@ -1,0 +1,74 @@
+"""One chunk's work: ingest, validate, route, transform and partial analytics, in one unit of work.
+
+Given the run context, the file plan and the chunk's location, any process that can read the run's
+work folder and reach the database can do it; record ids are the ones the plan reserved, so the
+tables are the same whatever order chunks finish in.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from flows.constants import RECORD_ID
+from flows.records import ChunkResult, FilePlan, RunContext
+from flows.service.audit import StageClock
+from flows.service.ports import UnitOfWork
+from flows.sources.spill import ChunkRef, read_spilled
+from flows.stages.analytics import summarize
+from flows.stages.ingest import to_raw_rows
+from flows.stages.keys import with_file_wide_duplicates
+from flows.stages.route import split_failures
+from flows.stages.transform import type_clean_rows
+from flows.stages.validate import row_findings, validation_view
+from flows.validation.runner import SuiteRunner
+
+
+def process_chunk(
+    uow: UnitOfWork, run: RunContext, plan: FilePlan, chunk: ChunkRef, runner: SuiteRunner | None
+) -> ChunkResult:
+    """Store the chunk's rows as received; unless the file is rejected (`runner` None), validate, quarantine,
+    type and store the clean rows, and return the chunk's partial analytics."""
+    spec, events = run.spec, []
+    clock = StageClock(run, "ingest")
+    text = read_spilled(chunk)
+    first_id, first_row = plan.first_id + chunk.first_position, chunk.first_position + 1
+    raw = to_raw_rows(text, spec, first_id, run.run_id, run.source_name, run.started_at, first_row)
+    uow.records.write(spec.raw_table, raw)
+    events += clock.done(len(text), len(raw), first_row=first_row)
+    result = ChunkResult(number=chunk.number, rows=len(text), last_row=chunk.first_position + len(text))
+    if runner is None:  # a rejected file's rows are still stored, never validated
+        uow.runs.record_audit(events)
+        return result
+    text.index = pd.Index(raw["id"].to_numpy(), name=RECORD_ID)
+
+    clock = StageClock(run, "validate")
+    outcome = runner.validate(validation_view(text, text.index.to_series(), spec.missing_values))
+    positions = text.index.to_numpy() - plan.first_id
+    rules = spec.suite.rules
+    findings = with_file_wide_duplicates(row_findings(outcome.findings), plan.keys, positions, plan.first_id, rules)
+    uow.records.write("validation_results", findings.assign(run_id=run.run_id, dataset=spec.name))
+    flagged = findings[RECORD_ID].nunique()
+    events += clock.done(len(text), flagged, findings=len(findings))
+
+    clock = StageClock(run, "route")
+    routed = split_failures(text, findings)
+    uow.records.write("exceptions", routed.exceptions.assign(run_id=run.run_id, dataset=spec.name))
+    events += clock.done(len(text), len(routed.clean_ids), exceptions=len(routed.exceptions))
+
+    clock = StageClock(run, "transform")
+    clean_view = validation_view(text.loc[routed.clean_ids], routed.clean_ids.to_series(), spec.missing_values)
+    typed = type_clean_rows(clean_view, spec)
+    uow.records.write(spec.clean_table, typed.clean.reset_index().assign(run_id=run.run_id, dataset=spec.name))
+    uow.records.write("exceptions", typed.rejects.assign(run_id=run.run_id, dataset=spec.name))
+    events += clock.done(len(routed.clean_ids), len(typed.clean), rejected=len(typed.rejects))
+    uow.runs.record_audit(events)
+    return ChunkResult(
+        number=chunk.number,
+        rows=len(text),
+        last_row=result.last_row,
+        clean=len(typed.clean),
+        exceptions=len(routed.exceptions) + len(typed.rejects),
+        findings=len(findings),
+        partial=summarize(typed.clean, spec),
+        docs_result=outcome.docs_result,
+    )

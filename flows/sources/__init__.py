@@ -1,0 +1,1 @@
+"""File I/O for sources: screening, reading CSV as text, spilling chunks for workers, and filing files away."""
