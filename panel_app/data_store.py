@@ -1,6 +1,6 @@
 """The dashboard's state: the dataset, the run, the comparison run and the filters, and the data they select.
 
-Views read `sales`/`compare_sales` (the filtered grain of both runs, recomputed once per change, not
+Views read `grain`/`compare_grain` (the filtered grain of both runs, recomputed once per change, not
 once per card) and call the cached reader for everything else. Only a COMPLETED run's results are
 ever read. Everything dataset-specific (filters, measures, labels) comes from the dataset's spec.
 """
@@ -65,8 +65,8 @@ class DataStore(param.Parameterized):
     state = param.ClassSelector(class_=DatabaseState, default=DatabaseState("empty"))
     presentation = param.ClassSelector(class_=Presentation, default=NO_DATASET, precedence=-1)
     runs = param.DataFrame(default=pd.DataFrame(), precedence=-1)
-    sales = param.DataFrame(default=pd.DataFrame(), precedence=-1, doc="The selected run's filtered grain.")
-    compare_sales = param.DataFrame(default=pd.DataFrame(), precedence=-1, doc="The comparison run's grain.")
+    grain = param.DataFrame(default=pd.DataFrame(), precedence=-1, doc="The selected run's filtered grain.")
+    compare_grain = param.DataFrame(default=pd.DataFrame(), precedence=-1, doc="The comparison run's grain.")
 
     def __init__(self, reader: Reader, expectations_dir: Path = Path("expectations"), **params: Any) -> None:
         super().__init__(**params)
@@ -221,9 +221,9 @@ class DataStore(param.Parameterized):
         if key != self._loaded:  # a run change sets several filters at once: load once
             self._loaded = key
             run_id = self.run_id if self.has_results else None
-            self.param.update(sales=self._grain(run_id), compare_sales=self._grain(self.compare_run_id))
+            self.param.update(grain=self._read_grain(run_id), compare_grain=self._read_grain(self.compare_run_id))
 
-    def _grain(self, run_id: str | None) -> pd.DataFrame:
+    def _read_grain(self, run_id: str | None) -> pd.DataFrame:
         p = self.presentation
         if not run_id:
             return pd.DataFrame(columns=[p.date, *p.dimensions, *(m.name for m in p.measures), RECORD_COUNT])

@@ -42,7 +42,7 @@ def test_dashboard_shows_only_the_completed_run_while_another_runs(
         assert running not in set(reader.stage_durations()["run_id"])
         listed = reader.runs().set_index("run_id")
         assert listed.loc[running, "status"] == "RUNNING"
-        assert float(store.sales["revenue"].sum()) == pytest.approx(
+        assert float(store.grain["revenue"].sum()) == pytest.approx(
             float(scalar(postgres_url, "SELECT SUM(revenue) FROM clean_sales WHERE run_id = :r", r=done.run_id))
         )
     finally:

@@ -178,7 +178,7 @@ def test_a_rejected_run_is_shown_as_rejected_with_its_reason_as_text(filled: Fil
     banner = app.banner.markup()
     assert "REJECTED" in banner and "missing required columns: revenue" in banner
     assert "&lt;img src=y onerror=alert(2)&gt;" in banner and "<img" not in banner
-    assert not app.ds.has_results and app.ds.sales.empty
+    assert not app.ds.has_results and app.ds.grain.empty
     assert app.views["controls"].frame().empty
     assert "<img" not in app.views["run_details"].markup()
 
@@ -323,7 +323,7 @@ def test_a_running_run_is_listed_as_in_progress_and_its_rows_never_read(filled: 
     assert latest["status"] == "RUNNING" and pd.isna(latest["raw"])
     assert latest["reason"] == "in progress: its results appear once it completes"
     app.ds.run_id = "running-run"
-    assert not app.ds.has_results and app.ds.sales.empty
+    assert not app.ds.has_results and app.ds.grain.empty
     assert "in progress" in app.banner.markup()
     assert app.views["stage_events"].frame().empty
     assert "running-run" not in set(app.ds.reader.run_totals()["run_id"])
