@@ -37,6 +37,13 @@ def completed(runs: pd.DataFrame) -> pd.DataFrame:
     return runs[runs["status"] == COMPLETED].sort_values("started_at", ignore_index=True)
 
 
+def history_labels(runs: pd.DataFrame) -> pd.DataFrame:
+    """The COMPLETED runs, oldest first, with their short chart labels."""
+    done = completed(runs) if not runs.empty else pd.DataFrame(columns=["run_id", "started_at"])
+    labels = [short_label(r) for _, r in done.iterrows()]
+    return pd.DataFrame({"run_id": done["run_id"], "label": labels, "started_at": done["started_at"]})
+
+
 def default_run(runs: pd.DataFrame) -> str | None:
     """The latest COMPLETED run, or the latest run of any status when none completed."""
     done = completed(runs)

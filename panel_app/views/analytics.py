@@ -16,6 +16,7 @@ from panel_app.charts import analytics as charts
 from panel_app.charts.theme import empty
 from panel_app.formatting import format_percent, signed
 from panel_app.metrics import analytics as metrics
+from panel_app.metrics.runs import history_labels
 from panel_app.presentation import Presentation, field_label
 from panel_app.views.common import DataTable, StoreView, html, live_card, plot, tile, tiles
 
@@ -179,7 +180,7 @@ class TotalsAcrossRuns(_AnalyticsCard):
         totals = self.ds.reader.run_totals() if not self.ds.runs.empty else pd.DataFrame()
         if totals.empty:
             return charts.totals_across_runs(totals, headline, None)
-        labels = self.ds.history_labels()
+        labels = history_labels(self.ds.runs)
         totals = totals.merge(labels, on="run_id").sort_values("started_at")
         return charts.totals_across_runs(totals, headline, self.ds.run_id)
 

@@ -7,8 +7,8 @@ import param
 
 from panel_app.formatting import text
 from panel_app.metrics.runs import COMPLETED, reason
+from panel_app.ports import DatabaseState
 from panel_app.presentation import field_label
-from panel_app.reader import DatabaseState
 from panel_app.views.common import StoreView, card, html, notice
 
 EMPTY_HELP = (

@@ -160,7 +160,7 @@ def test_the_dashboard_data_store_reads_it_from_its_spec(fuel_dataset: tuple[str
 
     url, source = fuel_dataset
     summary = run_pipeline(source=str(source), dataset="fuel_purchases")
-    store = DataStore(Reader(url), expectations_dir=tmp_path / "expectations")
+    store = DataStore(Reader(url, "fuel_purchases"), expectations_dir=tmp_path / "expectations")
     assert store.param.dataset.objects == {"Fleet fuel purchases": "fuel_purchases"}
     assert (store.dataset, store.run_id) == ("fuel_purchases", summary.run_id)
     assert store.presentation.dimensions == ("station",)
