@@ -18,13 +18,10 @@ from panel_app.formatting import format_percent, signed
 from panel_app.metrics import analytics as metrics
 from panel_app.metrics.runs import history_labels
 from panel_app.presentation import Presentation, field_label
-from panel_app.views.common import DataTable, StoreView, html, live_card, plot, tile, tiles
+from panel_app.views.common import StoreView, html, live_card, plot, tile, tiles
+from panel_app.views.tables import DataTable
 
 GRAIN = ("store.grain", "store.compare_grain")
-
-
-def _names(p: Presentation) -> list[str]:
-    return [m.name for m in p.measures]
 
 
 class _AnalyticsCard(StoreView):
@@ -38,13 +35,13 @@ class AnalyticsKpis(_AnalyticsCard):
     @param.depends(*GRAIN)
     def values(self) -> dict[str, float]:
         """The KPI numbers of the selected run under the filters."""
-        return metrics.kpis(self.ds.grain, _names(self.ds.presentation))
+        return metrics.kpis(self.ds.grain, self.ds.presentation)
 
     @param.depends(*GRAIN)
     def markup(self) -> str:
         """The KPI tiles as escaped HTML."""
         p, mine = self.ds.presentation, self.values()
-        other = metrics.kpis(self.ds.compare_grain, _names(p)) if self._compare() is not None else None
+        other = metrics.kpis(self.ds.compare_grain, p) if self._compare() is not None else None
         items = []
         for measure in p.kpis:
             name, delta, direction = measure.name, "", 0
@@ -67,9 +64,8 @@ class MeasureTrend(_AnalyticsCard):
     def figure(self) -> go.Figure:
         """The trend figure."""
         p, other = self.ds.presentation, self._compare()
-        name = p.headline.name
-        compare = None if other is None else metrics.daily(other, p.date, name)
-        return charts.measure_trend(metrics.daily(self.ds.grain, p.date, name), p.headline, compare)
+        compare = None if other is None else metrics.daily(other, p.date, p.headline)
+        return charts.measure_trend(metrics.daily(self.ds.grain, p.date, p.headline), p.headline, compare)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return live_card(self.ds, lambda p: f"{p.headline.label.capitalize()} by day", plot(self.figure, 300))
@@ -91,9 +87,9 @@ class MeasureBreakdown(_AnalyticsCard):
         p, other, dimension = self.ds.presentation, self._compare(), self.dimension
         if dimension is None:
             return empty("No dimension to break down by")
-        compare = None if other is None else metrics.by_dimension(other, dimension, _names(p))
+        compare = None if other is None else metrics.by_dimension(other, dimension, p.measures)
         return charts.measure_by(
-            metrics.by_dimension(self.ds.grain, dimension, _names(p)), dimension, p.headline, compare
+            metrics.by_dimension(self.ds.grain, dimension, p.measures), dimension, p.headline, compare
         )
 
     def _title(self, p: Presentation) -> str | None:
@@ -118,7 +114,7 @@ class DimensionHeatmap(_AnalyticsCard):
         if len(p.dimensions) < 2:
             return pd.DataFrame()
         rows, columns = p.dimensions[:2]
-        return metrics.matrix(self.ds.grain, rows, columns, p.headline.name).reset_index()
+        return metrics.matrix(self.ds.grain, rows, columns, p.headline).reset_index()
 
     @param.depends(*GRAIN)
     def figure(self) -> go.Figure:
@@ -145,7 +141,11 @@ class RunComparison(_AnalyticsCard):
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
         self.data = DataTable(
-            self.frame, "run_comparison.csv", numbers=("this_run", "comparison_run", "change"), page_size=0
+            self.frame,
+            "run_comparison.csv",
+            numbers=("this_run", "comparison_run", "change"),
+            page_size=0,
+            store=self.ds,
         )
 
     @param.depends(*GRAIN, "store.filters")
@@ -182,7 +182,7 @@ class TotalsAcrossRuns(_AnalyticsCard):
             return charts.totals_across_runs(totals, headline, None)
         labels = history_labels(self.ds.runs)
         totals = totals.merge(labels, on="run_id").sort_values("started_at")
-        return charts.totals_across_runs(totals, headline, self.ds.run_id)
+        return charts.totals_across_runs(totals, headline, self.ds.run_id, self.ds.presentation.records)
 
     def __panel__(self) -> pn.viewable.Viewable:
         title = "{} per completed run (whole file, filters not applied)"

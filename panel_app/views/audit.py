@@ -13,10 +13,11 @@ import plotly.graph_objects as go
 from panel_app.charts import audit as charts
 from panel_app.charts.theme import empty
 from panel_app.data_store import DataStore
-from panel_app.formatting import format_number, text
+from panel_app.formatting import text
 from panel_app.metrics.audit import stage_matrix, stage_table
 from panel_app.metrics.runs import docs_href, flow_run_href, reason, runs_table
-from panel_app.views.common import DataTable, StoreView, card, html, notice, plot
+from panel_app.views.common import StoreView, card, html, notice, plot
+from panel_app.views.tables import DataTable
 
 
 def _link(href: str | None, label: str, missing: str) -> str:
@@ -39,17 +40,17 @@ class RunDetails(StoreView):
             return notice("No run selected.")
         status = str(run["status"])
         why = reason(run)
-        ended = run["ended_at"]
+        ended, count = run["ended_at"], self.ds.presentation.count
         counts = (
-            f"{format_number(run['raw_count'])} received = {format_number(run['clean_count'])} clean + "
-            f"{format_number(run['exception_count'])} quarantined · {format_number(run['warning_count'])} warnings"
+            f"{count(run['raw_count'])} received = {count(run['clean_count'])} clean + "
+            f"{count(run['exception_count'])} quarantined · {count(run['warning_count'])} warnings"
         )
         reconciled = {True: "balanced ✓ (every raw record is in exactly one of clean or exceptions; sums agree)"}
         items = [
             ("Status", text(status) + (f" — {text(why)}" if why else "")),
             ("Source file", text(run["source_name"])),
             ("SHA-256", f"<code>{text(run['source_sha256'] or '–')}</code>"),
-            ("Size", f"{format_number(run['source_bytes'])} bytes" if pd.notna(run["source_bytes"]) else "–"),
+            ("Size", f"{count(run['source_bytes'])} bytes" if pd.notna(run["source_bytes"]) else "–"),
             ("Suite", f"{text(run['suite_name'])} · version <code>{text(run['suite_version'])}</code>"),
             ("Started (UTC)", text(f"{run['started_at']:%Y-%m-%d %H:%M:%S}")),
             ("Ended (UTC)", text(f"{ended:%Y-%m-%d %H:%M:%S}") if pd.notna(ended) else "still running"),
@@ -93,7 +94,7 @@ class StageTimeline(StoreView):
         run = self.ds.run
         if run is not None and run["status"] == "RUNNING":
             return empty("The run is in progress")
-        return charts.stage_timeline(_stages(self.ds))
+        return charts.stage_timeline(_stages(self.ds), self.ds.presentation.records)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Stages of this run", plot(self.figure, 330))
@@ -105,7 +106,9 @@ class StageEvents(StoreView):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         numbers = ("duration_ms", "records_in", "records_out")
-        self.data = DataTable(self.frame, "run_stages.csv", numbers=numbers, page_size=0, wrap={"details": 0})
+        self.data = DataTable(
+            self.frame, "run_stages.csv", numbers=numbers, page_size=0, wrap={"details": 0}, store=self.ds
+        )
 
     @param.depends("store.run_id", "store.runs")
     def frame(self) -> pd.DataFrame:
@@ -126,7 +129,7 @@ class RunHistory(StoreView):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         numbers = ("raw", "clean", "exceptions")
-        self.data = DataTable(self.runs, "runs.csv", numbers=numbers, page_size=15, wrap={"reason": 0})
+        self.data = DataTable(self.runs, "runs.csv", numbers=numbers, page_size=15, wrap={"reason": 0}, store=self.ds)
 
     @param.depends("store.runs")
     def runs(self) -> pd.DataFrame:
