@@ -96,7 +96,8 @@ class DataTable:
         """A new table when the grouping changes (Tabulator cannot change its columns while its tab is hidden)."""
         grouping = self._grouping()
         if grouping != self.grouping:
-            self.grouping, self.table = grouping, self._build()
+            self.grouping = grouping
+            self.table = self._build()
             self._layout[0] = self.table
 
     def layout(self) -> pn.Column:
