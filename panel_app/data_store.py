@@ -63,6 +63,7 @@ class DataStore(param.Parameterized):
         self._loaded: tuple[object, ...] = ()
         self._full_dates: tuple[dt.date, dt.date] | None = None
         self._rules = rules_frame(())
+        self._rows: dict[str, pd.Series] = {}
         self.reload()
 
     def reload(self) -> None:
@@ -107,6 +108,7 @@ class DataStore(param.Parameterized):
         chosen = self.run_id if keep else (default_run(runs) if not runs.empty else None)
         # The runs first: a run selector on screen picks one of the new options at once, and that run
         # must be found in `runs` (else its cards would be drawn as "no results" and left so).
+        self._rows = {str(r["run_id"]): r for _, r in runs.iterrows()}  # every card asks for its run's row
         self.runs = runs
         self.param.run_id.objects = {run_label(r): r["run_id"] for _, r in runs.iterrows()}
         if chosen == self.run_id:
@@ -134,10 +136,7 @@ class DataStore(param.Parameterized):
         return self._row(self.compare_run_id)
 
     def _row(self, run_id: str | None) -> pd.Series | None:
-        if not run_id or self.runs.empty:
-            return None
-        rows = self.runs[self.runs["run_id"] == run_id]
-        return None if rows.empty else rows.iloc[0]
+        return self._rows.get(run_id) if run_id else None
 
     @property
     def has_results(self) -> bool:
