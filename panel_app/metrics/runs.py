@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 
-COMPLETED = "COMPLETED"
-STATUS_NOTE = {
-    "RUNNING": "in progress: its results appear once it completes",
-    "REJECTED": "rejected as a whole: no record was loaded",
-    "FAILED": "failed: its partial results were removed",
-    "SKIPPED": "skipped: the same file was already processed",
+from flows.constants import RunStatus
+
+COMPLETED = RunStatus.COMPLETED
+STATUS_NOTE: dict[str, str] = {
+    RunStatus.RUNNING: "in progress: its results appear once it completes",
+    RunStatus.REJECTED: "rejected as a whole: no record was loaded",
+    RunStatus.FAILED: "failed: its partial results were removed",
+    RunStatus.SKIPPED: "skipped: the same file was already processed",
 }
 
 
@@ -81,14 +83,14 @@ def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
             "run_id": runs["run_id"],
         }
     )
-    running = runs["status"] == "RUNNING"
+    running = runs["status"] == RunStatus.RUNNING
     table.loc[running, ["raw", "clean", "exceptions"]] = None
     return table
 
 
 def reconciliation_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Per run: raw = clean + quarantined, and whether the pipeline's reconciliation passed."""
-    done = runs[runs["status"] != "RUNNING"].sort_values("started_at", ascending=False)
+    done = runs[runs["status"] != RunStatus.RUNNING].sort_values("started_at", ascending=False)
     clean, exceptions = done["clean_count"].fillna(0), done["exception_count"].fillna(0)
     balanced = done["reconciled"].map({True: "balanced", False: "NOT balanced"}).astype(object)
     return pd.DataFrame(

@@ -10,6 +10,7 @@ import panel as pn
 import param
 import plotly.graph_objects as go
 
+from flows.constants import RunStatus
 from panel_app.charts import audit as charts
 from panel_app.charts.theme import empty
 from panel_app.data_store import DataStore
@@ -55,7 +56,7 @@ class RunDetails(StoreView):
             ("Started (UTC)", text(f"{run['started_at']:%Y-%m-%d %H:%M:%S}")),
             ("Ended (UTC)", text(f"{ended:%Y-%m-%d %H:%M:%S}") if pd.notna(ended) else "still running"),
             ("Duration", text(f"{(ended - run['started_at']).total_seconds():.2f} s") if pd.notna(ended) else "–"),
-            ("Records", text(counts) if status == "COMPLETED" else "–"),
+            ("Records", text(counts) if status == RunStatus.COMPLETED else "–"),
             ("Reconciliation", text(reconciled.get(run["reconciled"], "not reconciled (" + status + ")"))),
             (
                 "Data Docs",
@@ -80,7 +81,7 @@ class RunDetails(StoreView):
 def _stages(store: DataStore) -> pd.DataFrame:
     """The selected run's stages (nothing while it is still RUNNING)."""
     run = store.run
-    if run is None or run["status"] == "RUNNING":
+    if run is None or run["status"] == RunStatus.RUNNING:
         return stage_table(pd.DataFrame())
     return stage_table(store.reader.audit_events(str(run["run_id"])))
 
@@ -92,7 +93,7 @@ class StageTimeline(StoreView):
     def figure(self) -> go.Figure:
         """The stage Gantt chart."""
         run = self.ds.run
-        if run is not None and run["status"] == "RUNNING":
+        if run is not None and run["status"] == RunStatus.RUNNING:
             return empty("The run is in progress")
         return charts.stage_timeline(_stages(self.ds), self.ds.presentation.records)
 
