@@ -53,53 +53,47 @@ class DataTable:
         titles: dict[str, str] | None = None,
         store: DataStore | None = None,
     ) -> None:
-        self._value, self._numbers, self._page_size = value, tuple(numbers), page_size
-        self._wrap, self._titles, self._store = wrap or {}, titles or {}, store
+        self._numbers, self._wrap, self._store = tuple(numbers), wrap or {}, store
         self.grouping = self._grouping()
-        self.table = self._build()
+        self.table = pn.widgets.Tabulator(
+            param.rx(value).rx.pipe(with_columns) if callable(value) else with_columns(value),
+            disabled=True,
+            show_index=False,
+            pagination="local" if page_size else None,
+            page_size=page_size or None,
+            layout="fit_data_stretch",
+            sizing_mode="stretch_width",
+            theme="bootstrap5",
+            formatters=self._formatters(),
+            widths={column: width for column, width in self._wrap.items() if width},
+            text_align=dict.fromkeys(self._numbers, "right"),
+            stylesheets=[TABLE_CSS],
+            titles=titles or {},
+            frozen_columns=[0],
+        )
         self.rows = rows or (lambda: self.table.value)
         self.download = pn.widgets.FileDownload(
             callback=lambda: to_csv(self.rows()), filename=filename, label="Download CSV", width=160, margin=(4, 8)
         )
-        self._layout = pn.Column(self.table, self.download, sizing_mode="stretch_width")
         if store is not None and self._numbers:
-            # The grain is the last thing a dataset change loads: its runs and presentation are in place by then.
-            store.param.watch(self._regroup, "grain")
+            store.param.watch(self._regroup, "presentation")
 
     def _grouping(self) -> Grouping:
         p = self._store.presentation if self._store is not None else None
         return (p.indian, p.decimals) if p is not None else PLAIN
 
-    def _build(self) -> pn.widgets.Tabulator:
+    def _formatters(self) -> dict[str, Any]:
         indian, places = self.grouping
         formatters: dict[str, Any] = {c: number_cells(places, indian) for c in self._numbers}
-        formatters |= {c: {"type": "textarea"} for c in self._wrap}  # wraps long text (width 0: natural); escaped
-        value = self._value
-        return pn.widgets.Tabulator(
-            param.rx(value).rx.pipe(with_columns) if callable(value) else with_columns(value),
-            disabled=True,
-            show_index=False,
-            pagination="local" if self._page_size else None,
-            page_size=self._page_size or None,
-            layout="fit_data_stretch",
-            sizing_mode="stretch_width",
-            theme="bootstrap5",
-            formatters=formatters,
-            widths={column: width for column, width in self._wrap.items() if width},
-            text_align=dict.fromkeys(self._numbers, "right"),
-            stylesheets=[TABLE_CSS],
-            titles=self._titles,
-            frozen_columns=[0],
-        )
+        return formatters | {c: {"type": "textarea"} for c in self._wrap}  # wraps long text (width 0: natural)
 
     def _regroup(self, *_: object) -> None:
-        """A new table when the grouping changes (Tabulator cannot change its columns while its tab is hidden)."""
+        """Number cells in the new dataset's grouping and decimal places (only the formatters change)."""
         grouping = self._grouping()
         if grouping != self.grouping:
             self.grouping = grouping
-            self.table = self._build()
-            self._layout[0] = self.table
+            self.table.formatters = self._formatters()
 
     def layout(self) -> pn.Column:
         """The table with its download button under it."""
-        return self._layout
+        return pn.Column(self.table, self.download, sizing_mode="stretch_width")
