@@ -5,6 +5,7 @@
 
 Reads DASHBOARD_DATABASE_URL if set, else DATABASE_URL (flows.settings), through the storage layer.
 Every dataset with runs and a spec in EXPECTATIONS_DIR can be picked; its spec names the filters and measures.
+DEFAULT_DATASET (flows.settings) is shown first when it has runs, else the first dataset by name.
 """
 
 from __future__ import annotations
@@ -165,8 +166,9 @@ def show_dataset_in_url(event: param.parameterized.Event) -> None:
 def create_app(settings: Settings | None = None, dataset: str | None = None) -> App:
     """Build the dashboard for the configured database (nothing is read before this is called)."""
     settings = settings or get_settings()
-    reader = shared_reader(database_url(settings), "sales", settings.expectations_dir)
-    store = DataStore(reader, expectations_dir=settings.expectations_dir, dataset=dataset)
+    first = settings.default_dataset  # shown first when it has runs (DEFAULT_DATASET)
+    reader = shared_reader(database_url(settings), first, settings.expectations_dir)
+    store = DataStore(reader, default_dataset=first, dataset=dataset)
     return App(store=store, settings=settings)
 
 

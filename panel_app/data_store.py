@@ -1,52 +1,30 @@
 """The dashboard's state: the dataset, the run, the comparison run and the filters, and the data they select.
 
-Views read `sales`/`compare_sales` (the filtered grain of both runs, recomputed once per change, not
-once per card) and call the cached reader for everything else. Only a COMPLETED run's results are
-ever read. Everything dataset-specific (filters, measures, labels) comes from the dataset's spec.
+Views read `grain`/`compare_grain` (the filtered grain of both runs, recomputed once per change, not
+once per card) and call the reader for everything else. Only a COMPLETED run's results are ever
+read. Everything dataset-specific (filters, measures, labels, controls) comes from the dataset's spec,
+which the reader hands out; the pure choices behind each change are in `panel_app.selection`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import param
 
-from flows.constants import MISSING
 from flows.dataset import SpecError
 from flows.storage.read import ExceptionFilter
+from panel_app import selection
 from panel_app.metrics.quality import CONTROL_COLUMNS, controls_table, rules_frame
-from panel_app.metrics.runs import COMPLETED, completed, default_run, previous_completed, run_label, short_label
-from panel_app.presentation import NO_DATASET, RECORD_COUNT, Presentation, presentation
-from panel_app.reader import DatabaseState, Reader, load_spec
+from panel_app.metrics.runs import COMPLETED, default_run, run_label
+from panel_app.ports import DashboardReader, DatabaseState
+from panel_app.presentation import NO_DATASET, Presentation, presentation
+from panel_app.selection import NO_RUN
 
-NO_RUN = ""
 DRILL_KEYS = ("category", "rule", "value")  # "value": a raw value of the first grain dimension
-PREFERRED_DATASET = "sales"
-
-
-@lru_cache(maxsize=8)
-def suite_rules(dataset: str, expectations_dir: Path) -> pd.DataFrame:
-    """The controls of the dataset's suite, read from expectations/ once per process."""
-    return rules_frame(load_spec(dataset, expectations_dir).suite.rules)
-
-
-def filter_options(keys: pd.DataFrame, dimensions: tuple[str, ...]) -> dict[str, list[str]]:
-    """The values each dimension takes in a grain's keys, sorted; a missing key is offered as MISSING."""
-    options = {}
-    for dimension in dimensions:
-        column = keys[dimension] if dimension in keys else pd.Series(dtype=object)
-        values = sorted({str(v) for v in column.dropna()})
-        options[dimension] = [*values, MISSING] if column.isna().any() else values
-    return options
-
-
-def default_dataset(names: list[str]) -> str:
-    """The dataset shown first: sales when it has runs, else the first by name."""
-    return PREFERRED_DATASET if PREFERRED_DATASET in names else sorted(names)[0]
 
 
 class DataStore(param.Parameterized):
@@ -65,15 +43,27 @@ class DataStore(param.Parameterized):
     state = param.ClassSelector(class_=DatabaseState, default=DatabaseState("empty"))
     presentation = param.ClassSelector(class_=Presentation, default=NO_DATASET, precedence=-1)
     runs = param.DataFrame(default=pd.DataFrame(), precedence=-1)
-    sales = param.DataFrame(default=pd.DataFrame(), precedence=-1, doc="The selected run's filtered grain.")
-    compare_sales = param.DataFrame(default=pd.DataFrame(), precedence=-1, doc="The comparison run's grain.")
+    grain = param.DataFrame(default=pd.DataFrame(), precedence=-1, doc="The selected run's filtered grain.")
+    compare_grain = param.DataFrame(default=pd.DataFrame(), precedence=-1, doc="The comparison run's grain.")
 
-    def __init__(self, reader: Reader, expectations_dir: Path = Path("expectations"), **params: Any) -> None:
+    def __init__(
+        self,
+        reader: DashboardReader,
+        expectations_dir: Path | None = None,
+        default_dataset: str | None = None,
+        **params: Any,
+    ) -> None:
+        """Read through `reader` (rebound to `expectations_dir` if given); open on `dataset`, else `default_dataset`.
+
+        `default_dataset` (Settings.default_dataset in the app) defaults to the reader's own dataset.
+        """
         super().__init__(**params)
-        self.expectations_dir = expectations_dir
-        self.reader = reader.for_dataset(reader.dataset, expectations_dir)
+        self.reader = reader if expectations_dir is None else reader.for_dataset(reader.dataset, expectations_dir)
+        self.default_dataset = default_dataset or reader.dataset
         self._loaded: tuple[object, ...] = ()
         self._full_dates: tuple[dt.date, dt.date] | None = None
+        self._rules = rules_frame(())
+        self._rows: dict[str, pd.Series] = {}
         self.reload()
 
     def reload(self) -> None:
@@ -82,12 +72,12 @@ class DataStore(param.Parameterized):
         state = self.reader.state()
         named = self._datasets() if state.kind == "ok" else {}
         if state.kind == "ok" and not named:
-            state = DatabaseState("empty", f"no dataset with runs has a spec in {self.expectations_dir}")
+            state = DatabaseState("empty", f"no dataset with runs has a spec in {self.reader.expectations_dir}")
         self.param.dataset.objects = named
         names = list(named.values())
-        chosen = self.dataset if self.dataset in names else (default_dataset(names) if names else None)
+        chosen = self.dataset if self.dataset in names else selection.first_dataset(names, self.default_dataset)
         if chosen:
-            self.reader.for_dataset(chosen, self.expectations_dir).refresh()
+            self.reader.for_dataset(chosen).refresh()
         if chosen == self.dataset:
             self._dataset_changed()
         else:
@@ -99,7 +89,7 @@ class DataStore(param.Parameterized):
         named: dict[str, str] = {}
         for name in self.reader.datasets():
             try:
-                title = load_spec(name, self.expectations_dir).title
+                title = self.reader.for_dataset(name).spec.title
             except (SpecError, OSError):
                 continue  # runs of a dataset whose spec is gone or broken cannot be shown
             named[title if title not in named else f"{title} ({name})"] = name
@@ -108,15 +98,17 @@ class DataStore(param.Parameterized):
     @param.depends("dataset", watch=True)
     def _dataset_changed(self) -> None:
         if self.dataset:
-            self.reader = self.reader.for_dataset(self.dataset, self.expectations_dir)
+            self.reader = self.reader.for_dataset(self.dataset)
         shown = presentation(self.reader.spec) if self.dataset else NO_DATASET
         if shown != self.presentation:  # a reload of the same dataset leaves the cards as they are
             self.presentation = shown
+        self._rules = rules_frame(self.reader.spec.suite.rules if self.dataset else ())
         runs = self.reader.runs() if self.dataset else pd.DataFrame()
         keep = not runs.empty and self.run_id in set(runs["run_id"])
         chosen = self.run_id if keep else (default_run(runs) if not runs.empty else None)
         # The runs first: a run selector on screen picks one of the new options at once, and that run
         # must be found in `runs` (else its cards would be drawn as "no results" and left so).
+        self._rows = {str(r["run_id"]): r for _, r in runs.iterrows()}  # every card asks for its run's row
         self.runs = runs
         self.param.run_id.objects = {run_label(r): r["run_id"] for _, r in runs.iterrows()}
         if chosen == self.run_id:
@@ -144,10 +136,7 @@ class DataStore(param.Parameterized):
         return self._row(self.compare_run_id)
 
     def _row(self, run_id: str | None) -> pd.Series | None:
-        if not run_id or self.runs.empty:
-            return None
-        rows = self.runs[self.runs["run_id"] == run_id]
-        return None if rows.empty else rows.iloc[0]
+        return self._rows.get(run_id) if run_id else None
 
     @property
     def has_results(self) -> bool:
@@ -157,57 +146,36 @@ class DataStore(param.Parameterized):
     @property
     def rules(self) -> pd.DataFrame:
         """The controls of the dataset's suite."""
-        return suite_rules(self.dataset, self.expectations_dir) if self.dataset else rules_frame(())
+        return self._rules
 
     def controls(self, run_id: str | None) -> pd.DataFrame:
         """Every control of the suite for a COMPLETED run: checked, failed, pass rate, change and trend."""
-        if not run_id or self._row(run_id) is None or self._row(run_id)["status"] != COMPLETED:  # type: ignore[index]
+        row = self._row(run_id)
+        if not run_id or row is None or row["status"] != COMPLETED:
             return pd.DataFrame(columns=list(CONTROL_COLUMNS))  # the same columns: the table keeps its layout
         return controls_table(self.rules, self.reader.rule_failures(), self.runs, run_id)
 
-    def history_labels(self) -> pd.DataFrame:
-        """The COMPLETED runs, oldest first, with their short chart labels."""
-        done = completed(self.runs) if not self.runs.empty else pd.DataFrame(columns=["run_id", "started_at"])
-        labels = [short_label(r) for _, r in done.iterrows()]
-        return pd.DataFrame({"run_id": done["run_id"], "label": labels, "started_at": done["started_at"]})
-
     def sidebar_filter(self) -> ExceptionFilter:
         """The sidebar's dimension filters as an exceptions filter (on the values as received)."""
-        chosen = tuple((d, tuple(self.filters[d])) for d in self.presentation.dimensions if self.filters.get(d))
-        return ExceptionFilter(values=chosen, missing_values=self.presentation.missing_values)
+        return selection.sidebar_filter(self.presentation, self.filters)
 
     def exception_filter(self) -> ExceptionFilter:
         """The sidebar filters, the chart drill-down and the search, as one query filter."""
-        sidebar, drill, dimensions = self.sidebar_filter(), self.drill, self.presentation.dimensions
-        value = (dimensions[0], str(drill["value"])) if "value" in drill and dimensions else None
-        return ExceptionFilter(
-            values=sidebar.values,
-            missing_values=sidebar.missing_values,
-            category=drill.get("category"),
-            rule=drill.get("rule"),
-            value=value,
-            search=self.search,
-        )
+        return selection.exception_filter(self.presentation, self.filters, self.drill, self.search)
 
     @param.depends("run_id", watch=True)
     def _run_changed(self) -> None:
-        runs, run_id, p = self.runs, self.run_id, self.presentation
-        done = runs[runs["status"] == COMPLETED] if not runs.empty else runs
-        others = {run_label(r): r["run_id"] for _, r in done.iterrows() if r["run_id"] != run_id}
-        self.param.compare_run_id.objects = {"(no comparison)": NO_RUN, **others}
-        keys = self.reader.dimensions(run_id) if self.has_results and run_id else pd.DataFrame()
-        options = filter_options(keys, p.dimensions)
-        dates = sorted(keys[p.date].dropna()) if p.date in keys else []
-        self._full_dates = (dt.date.fromisoformat(dates[0]), dt.date.fromisoformat(dates[-1])) if dates else None
-        compare = self.compare_run_id if self.compare_run_id in others.values() else None
-        if compare is None and run_id and not runs.empty:
-            compare = previous_completed(runs, run_id)
-        kept = {d: [v for v in self.filters.get(d, []) if v in options[d]] for d in p.dimensions}
+        p = self.presentation
+        offered = selection.compare_choices(self.runs, self.run_id)
+        self.param.compare_run_id.objects = offered
+        keys = self.reader.dimensions(self.run_id) if self.has_results and self.run_id else pd.DataFrame()
+        options = selection.filter_options(keys, p.dimensions)
+        self._full_dates = selection.date_bounds(keys, p.date)
         self.param.update(
             options=options,
-            filters={d: values for d, values in kept.items() if values},
+            filters=selection.kept_filters(self.filters, options),
             date_range=self._full_dates,
-            compare_run_id=compare or NO_RUN,
+            compare_run_id=selection.compare_run(self.runs, self.run_id, self.compare_run_id, offered),
             drill={},
             search="",
             page=1,
@@ -221,12 +189,12 @@ class DataStore(param.Parameterized):
         if key != self._loaded:  # a run change sets several filters at once: load once
             self._loaded = key
             run_id = self.run_id if self.has_results else None
-            self.param.update(sales=self._grain(run_id), compare_sales=self._grain(self.compare_run_id))
+            self.param.update(grain=self._read_grain(run_id), compare_grain=self._read_grain(self.compare_run_id))
 
-    def _grain(self, run_id: str | None) -> pd.DataFrame:
+    def _read_grain(self, run_id: str | None) -> pd.DataFrame:
         p = self.presentation
         if not run_id:
-            return pd.DataFrame(columns=[p.date, *p.dimensions, *(m.name for m in p.measures), RECORD_COUNT])
+            return selection.empty_grain(p)
         return self.reader.grain(run_id, self.date_range, *(self.filters.get(d, ()) for d in p.dimensions))
 
     @param.depends("search", "drill", "filters", watch=True)

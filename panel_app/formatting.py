@@ -1,4 +1,4 @@
-"""Numbers as the reader writes them (Indian grouping for rupees), text that is always text, and safe CSV."""
+"""Numbers as the reader writes them (Indian grouping for INR datasets), text that is always text, and safe CSV."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ def _decimal(value: object, places: int) -> Decimal | None:
     return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def format_number(value: object, places: int = 0, indian: bool = True) -> str:
-    """A number with Indian digit grouping (12,34,567 or 12,34,567.89), or in threes; '–' when there is none."""
+def format_number(value: object, places: int = 0, indian: bool = False) -> str:
+    """A number grouped in threes (1,234,567.89), or the Indian way (12,34,567.89); '–' when there is none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     number = _decimal(value, places)
@@ -55,7 +55,7 @@ def format_number(value: object, places: int = 0, indian: bool = True) -> str:
 
 def format_inr(value: object, places: int = 2) -> str:
     """Rupees with Indian digit grouping: ₹12,34,567.89 (negative: -₹1,234.00)."""
-    number = format_number(value, places)
+    number = format_number(value, places, indian=True)
     if number == "–":
         return number
     return "-₹" + number[1:] if number.startswith("-") else "₹" + number

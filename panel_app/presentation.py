@@ -1,18 +1,22 @@
-"""How a dataset's fields are named and its measures written on screen, read from its spec.
+"""How a dataset's fields are named and its numbers written on screen, read from its spec.
 
-Money measures (decimal columns of a dataset with a currency) are written in that currency, rupees
-with Indian digit grouping; other measures as plain numbers (decimal columns with 2 places).
+Money measures (decimal columns, or derived ratios, of a dataset with a currency) are written in that
+currency; other measures as plain numbers. A decimal measure has its spec `scale` as decimal places,
+an integer measure none, and the headline per record the headline's scale. Every number of an INR
+dataset (money, counts, bytes, milliseconds) uses Indian digit grouping (12,34,567); any other
+dataset's numbers are grouped in threes (1,234,567).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flows.constants import RECORD_COUNT
 from flows.dataset import DatasetSpec
 from panel_app.formatting import currency_symbol, format_money, format_number, format_short
 
-RECORD_COUNT = "record_count"
 PER_RECORD = "per_record"
+INDIAN_GROUPING = "INR"  # the currency whose datasets group digits the Indian way
 
 
 def field_label(name: str) -> str:
@@ -78,20 +82,38 @@ class Presentation:
         """The grain's dimension at a position (0 = first), if the dataset has one there."""
         return self.dimensions[position] if position < len(self.dimensions) else None
 
+    @property
+    def indian(self) -> bool:
+        """True when the dataset's numbers use Indian digit grouping (an INR dataset)."""
+        return self.records.indian
+
+    @property
+    def decimals(self) -> int:
+        """The most decimal places any of its measures (or the headline per record) is written with."""
+        return max(m.places for m in (*self.measures, self.per_record))
+
+    def count(self, value: object) -> str:
+        """A count (records, bytes, milliseconds) with the dataset's digit grouping: 12,34,567 or 1,234,567."""
+        return self.records.format(value)
+
 
 def presentation(spec: DatasetSpec) -> Presentation:
-    """Read names, money and the grain off a dataset spec."""
+    """Read names, money, decimal places, digit grouping and the grain off a dataset spec."""
     analytics = spec.analytics
-    indian = analytics.currency == "INR"
-    types = {c.name: c.type for c in spec.columns} | {d.name: "decimal" for d in spec.derived}
+    indian = analytics.currency == INDIAN_GROUPING
+    scales = {c.name: c.scale for c in spec.columns} | {d.name: d.scale for d in spec.derived}
+    decimal = {c.name for c in spec.columns if c.type == "decimal"} | {d.name for d in spec.derived}
 
     def measure(name: str) -> Measure:
-        decimal = types.get(name) == "decimal"
-        return Measure(name, field_label(name), analytics.currency if decimal else None, 2 if decimal else 0, indian)
+        if name in decimal:
+            return Measure(name, field_label(name), analytics.currency, scales[name], indian)
+        return Measure(name, field_label(name), None, 0, indian)
 
     measures = tuple(measure(m) for m in analytics.measures)
     headline = measures[0]
-    per_record = Measure(PER_RECORD, f"{headline.label} per record", headline.currency, 2, indian)
+    per_record = Measure(
+        PER_RECORD, f"{headline.label} per record", headline.currency, scales.get(headline.name, 2), indian
+    )
     return Presentation(
         dataset=spec.name,
         title=spec.title,
@@ -105,13 +127,14 @@ def presentation(spec: DatasetSpec) -> Presentation:
     )
 
 
+COUNTS = Measure(RECORD_COUNT, "records")  # counts grouped in threes, for a figure drawn without a dataset
 NO_DATASET = Presentation(
     dataset="",
     title="",
     date="date",
     dimensions=(),
     measures=(Measure("value", "value"),),
-    records=Measure(RECORD_COUNT, "records"),
+    records=COUNTS,
     per_record=Measure(PER_RECORD, "value per record", places=2),
     fields=(),
 )  # what the views read before any dataset is loaded

@@ -1,4 +1,4 @@
-"""Cached reads through the storage layer's queries, shared by every browser session of one database.
+"""The dashboard's `DashboardReader` over the storage layer's read API, cached for every browser session.
 
 A COMPLETED run never changes, so its results are cached until evicted. Lists that grow as runs
 arrive (datasets, runs, cross-run aggregates) are re-read after LIST_TTL_S or on `refresh()`.
@@ -11,32 +11,23 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Table
 
 from flows.constants import MISSING, RECORD_COUNT
 from flows.dataset import DatasetSpec, load_dataset
 from flows.storage import read as queries
 from flows.storage.read import ExceptionDimension, ExceptionFilter, mask_secrets, mask_url
+from panel_app.ports import DatabaseState
 
 LIST_TTL_S = 30.0
 LIST_KEYS = frozenset({"datasets", "runs", "run_totals", "rule_failures", "stage_durations"})
 MAX_ENTRIES = 512
 DEFAULT_EXPECTATIONS = Path("expectations")
 _SHARED: dict[tuple[str, str, Path], Reader] = {}
-
-
-@dataclass(frozen=True)
-class DatabaseState:
-    """What the dashboard can show: `ok`, `empty` (no runs yet) or `unreachable`, and why."""
-
-    kind: Literal["ok", "empty", "unreachable"]
-    detail: str = ""
 
 
 @lru_cache(maxsize=32)
@@ -66,12 +57,12 @@ def _floats(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 
 class Reader:
-    """Reads one database for one dataset through `flows.storage.queries`, with a bounded cache."""
+    """Reads one database for one dataset through `flows.storage.read`, with a bounded cache."""
 
     def __init__(
         self,
         url: str,
-        dataset: str = "sales",
+        dataset: str,
         expectations_dir: Path = DEFAULT_EXPECTATIONS,
         family: dict[tuple[str, str, Path], Reader] | None = None,
     ) -> None:
@@ -95,7 +86,7 @@ class Reader:
         return load_spec(self.dataset, self.expectations_dir)
 
     @cached_property
-    def raw_table(self) -> Table:
+    def raw_table(self) -> Any:  # a SQLAlchemy Table, opaque here: the dashboard builds no SQL
         """The dataset's raw table (values as received)."""
         return queries.raw_table(self.spec)
 

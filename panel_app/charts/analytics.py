@@ -6,8 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from panel_app.charts.theme import ACCENT, MUTED, PRIMARY, SEQUENTIAL, empty, styled
-from panel_app.formatting import format_number, text
-from panel_app.presentation import Measure
+from panel_app.formatting import text
+from panel_app.presentation import COUNTS, Measure
 
 NO_DATA = "No records match the filters"
 
@@ -97,14 +97,16 @@ def heatmap(matrix: pd.DataFrame, measure: Measure) -> go.Figure:
     return styled(fig, 300, legend=False)
 
 
-def totals_across_runs(totals: pd.DataFrame, measure: Measure, selected: str | None) -> go.Figure:
+def totals_across_runs(
+    totals: pd.DataFrame, measure: Measure, selected: str | None, records: Measure = COUNTS
+) -> go.Figure:
     """A measure's whole-file total in every COMPLETED run, the selected run highlighted."""
     if totals.empty:
         return empty("No completed run yet")
     colors = [PRIMARY if rid == selected else "#b8c7d6" for rid in totals["run_id"]]
     hover = "%{x}<br>%{customdata}<extra></extra>"
     custom = [
-        f"{measure.format(v)} · {format_number(n, indian=measure.indian)} records"
+        f"{measure.format(v)} · {records.format(n)} records"
         for v, n in zip(totals[measure.name], totals["record_count"], strict=True)
     ]
     fig = go.Figure(

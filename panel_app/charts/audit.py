@@ -6,20 +6,20 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from panel_app.charts.theme import PRIMARY, empty, styled
-from panel_app.formatting import format_number
+from panel_app.presentation import COUNTS, Measure
 
 STAGE_COLORS = ["#1f5f8b", "#4f8fba", "#2f8f5b", "#e07a1f", "#8e6bbf", "#5b7083", "#c44536", "#b08d1a", "#3a9e9e"]
 
 
-def stage_timeline(stages: pd.DataFrame) -> go.Figure:
+def stage_timeline(stages: pd.DataFrame, counts: Measure = COUNTS) -> go.Figure:
     """A Gantt chart of a run's stages: when each started, how long it took, rows in and out."""
     if stages.empty:
         return empty("No audit events for this run")
     starts = pd.to_datetime(stages["started_at"], utc=True)
     ends = pd.to_datetime(stages["ended_at"], utc=True)
     width_ms = ((ends - starts).dt.total_seconds() * 1000).clip(lower=1).fillna(1)
-    counts = [
-        f"{format_number(i)} → {format_number(o)} rows · {format_number(d)} ms"
+    labels = [
+        f"{counts.format(i)} → {counts.format(o)} rows · {counts.format(d)} ms"
         for i, o, d in zip(stages["records_in"], stages["records_out"], stages["duration_ms"], strict=True)
     ]
     fig = go.Figure(
@@ -29,7 +29,7 @@ def stage_timeline(stages: pd.DataFrame) -> go.Figure:
             base=starts.dt.tz_localize(None),
             orientation="h",
             marker_color=PRIMARY,
-            text=counts,
+            text=labels,
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{y}<br>%{text}<extra></extra>",

@@ -6,13 +6,17 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from panel_app.charts.theme import CONTROL_COLORS, QUARANTINED, empty, styled
-from panel_app.formatting import format_number, text
+from panel_app.formatting import text
+from panel_app.presentation import COUNTS, Measure
 
 MAX_BARS = 12
 
 
-def exception_bars(counts: pd.DataFrame, color: str = QUARANTINED) -> go.Figure:
-    """Quarantined records per key (largest on top); each bar carries its raw key for drill-down."""
+def exception_bars(counts: pd.DataFrame, records: Measure = COUNTS, color: str = QUARANTINED) -> go.Figure:
+    """Quarantined records per key (largest on top); each bar carries its raw key for drill-down.
+
+    `records` writes the counts (with the dataset's digit grouping).
+    """
     if counts.empty:
         return empty("No exception matches the filters", 280)
     top = counts.head(MAX_BARS).iloc[::-1]
@@ -26,10 +30,10 @@ def exception_bars(counts: pd.DataFrame, color: str = QUARANTINED) -> go.Figure:
             orientation="h",
             marker_color=colors,
             customdata=top["key"],
-            text=top["records"].map(format_number),
+            text=top["records"].map(records.format),
             textposition="auto",
             hovertext=kinds,
-            hovertemplate="%{y} %{hovertext}<br>%{x:,} records: click to list them<extra></extra>",
+            hovertemplate="%{y} %{hovertext}<br>%{text} records: click to list them<extra></extra>",
         )
     )
     fig.update_yaxes(type="category")

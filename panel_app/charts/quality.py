@@ -16,12 +16,12 @@ from panel_app.charts.theme import (
     empty,
     styled,
 )
-from panel_app.formatting import format_number
+from panel_app.presentation import COUNTS, Measure
 
 MAX_BARS = 12
 
 
-def clean_split(clean: int, quarantined: int) -> go.Figure:
+def clean_split(clean: int, quarantined: int, records: Measure = COUNTS) -> go.Figure:
     """Clean versus quarantined records of a run, as a donut with the quality score in the middle."""
     total = clean + quarantined
     if not total:
@@ -33,15 +33,16 @@ def clean_split(clean: int, quarantined: int) -> go.Figure:
             hole=0.62,
             sort=False,
             marker={"colors": [CLEAN, QUARANTINED]},
-            texttemplate="%{label}<br>%{value:,}",
-            hovertemplate="%{label}: %{value:,} records (%{percent})<extra></extra>",
+            customdata=[records.format(clean), records.format(quarantined)],
+            texttemplate="%{label}<br>%{customdata}",
+            hovertemplate="%{label}: %{customdata} records (%{percent})<extra></extra>",
         )
     )
     fig.add_annotation(text=f"<b>{100 * clean / total:.1f} %</b><br>clean", showarrow=False, font={"size": 18})
     return styled(fig, 300, legend=False)
 
 
-def pass_rates(controls: pd.DataFrame, compare: pd.DataFrame | None = None) -> go.Figure:
+def pass_rates(controls: pd.DataFrame, compare: pd.DataFrame | None = None, records: Measure = COUNTS) -> go.Figure:
     """Pass rate of each record-level control, worst first, coloured by control type; comparison as rings."""
     rows = controls[controls["scope"] == "record"].sort_values("pass_rate_pct", ascending=False)
     if rows.empty:
@@ -56,7 +57,7 @@ def pass_rates(controls: pd.DataFrame, compare: pd.DataFrame | None = None) -> g
             mode="markers",
             name="Comparison run",
             marker={"symbol": "circle-open", "size": 11, "color": MUTED},
-            customdata=other["failed"].map(format_number),
+            customdata=other["failed"].map(records.format),
             hovertemplate=hover,
         )
     for control_type, part in rows.groupby("control_type", sort=False):
@@ -66,7 +67,7 @@ def pass_rates(controls: pd.DataFrame, compare: pd.DataFrame | None = None) -> g
             mode="markers",
             name=str(control_type),
             marker={"size": 10, "color": CONTROL_COLORS.get(str(control_type), PRIMARY)},
-            customdata=part["failed"].map(format_number),
+            customdata=part["failed"].map(records.format),
             hovertemplate=hover,
         )
     fig.update_yaxes(categoryorder="array", categoryarray=list(rows["rule"]))
@@ -74,7 +75,7 @@ def pass_rates(controls: pd.DataFrame, compare: pd.DataFrame | None = None) -> g
     return styled(fig, 420)
 
 
-def quality_trend(history: pd.DataFrame, selected: str | None) -> go.Figure:
+def quality_trend(history: pd.DataFrame, selected: str | None, records: Measure = COUNTS) -> go.Figure:
     """Clean and quarantined records per COMPLETED run (stacked) with the quality score as a line."""
     if history.empty:
         return empty("No completed run yet")
@@ -84,14 +85,16 @@ def quality_trend(history: pd.DataFrame, selected: str | None) -> go.Figure:
         y=history["clean"],
         name="Clean",
         marker_color=CLEAN,
-        hovertemplate="%{x}<br>%{y:,} clean<extra></extra>",
+        customdata=history["clean"].map(records.format),
+        hovertemplate="%{x}<br>%{customdata} clean<extra></extra>",
     )
     fig.add_bar(
         x=history["label"],
         y=history["quarantined"],
         name="Quarantined",
         marker_color=QUARANTINED,
-        hovertemplate="%{x}<br>%{y:,} quarantined<extra></extra>",
+        customdata=history["quarantined"].map(records.format),
+        hovertemplate="%{x}<br>%{customdata} quarantined<extra></extra>",
     )
     widths = [3 if rid == selected else 0 for rid in history["run_id"]]
     fig.update_traces(marker_line_color="#1d2b3a", marker_line_width=widths)

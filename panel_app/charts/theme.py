@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from flows.constants import ControlType, RunStatus
+
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 INK, MUTED, PRIMARY, ACCENT = "#1d2b3a", "#8a98a8", "#1f5f8b", "#e07a1f"
 CLEAN, QUARANTINED = "#2f8f5b", "#c44536"
-STATUS_COLORS = {
-    "COMPLETED": "#2f8f5b",
-    "REJECTED": "#e07a1f",
-    "FAILED": "#c44536",
-    "RUNNING": "#5b7083",
-    "SKIPPED": "#a0a9b3",
+STATUS_COLORS: dict[str, str] = {
+    RunStatus.COMPLETED: "#2f8f5b",
+    RunStatus.REJECTED: "#e07a1f",
+    RunStatus.FAILED: "#c44536",
+    RunStatus.RUNNING: "#5b7083",
+    RunStatus.SKIPPED: "#a0a9b3",
 }
-CONTROL_COLORS = {"SCHEMA": "#6a4c93", "DATA_QUALITY": "#1f5f8b", "BUSINESS_RULE": "#e07a1f", "DUPLICATE": "#2f8f5b"}
+CONTROL_COLORS: dict[str, str] = {
+    ControlType.SCHEMA: "#6a4c93",
+    ControlType.DATA_QUALITY: "#1f5f8b",
+    ControlType.BUSINESS_RULE: "#e07a1f",
+    ControlType.DUPLICATE: "#2f8f5b",
+}
 SEQUENTIAL = [[0.0, "#f4f8fb"], [0.5, "#7fb0d3"], [1.0, "#123e5e"]]
 ALERT_SCALE = [[0.0, "#fbfbfb"], [0.2, "#f6d7b0"], [1.0, "#b3261e"]]
 _AXIS = {"automargin": True, "gridcolor": "#eef1f4", "linecolor": "#d5dbe1", "zeroline": False, "ticks": ""}

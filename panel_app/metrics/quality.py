@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from flows.constants import ControlType
 from flows.dataset import Rule
 from panel_app.formatting import sparkline
 from panel_app.metrics.runs import completed, short_label
@@ -23,7 +24,7 @@ def rules_frame(rules: Sequence[Rule]) -> pd.DataFrame:
         [(r.name, r.control_type, r.severity, r.error_category, r.description) for r in rules],
         columns=["rule", "control_type", "severity", "error_category", "description"],
     )
-    frame["scope"] = frame["control_type"].map(lambda c: "file" if c == "SCHEMA" else "record")
+    frame["scope"] = frame["control_type"].map(lambda c: "file" if c == ControlType.SCHEMA else "record")
     return frame
 
 

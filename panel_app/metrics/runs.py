@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 
-COMPLETED = "COMPLETED"
-STATUS_NOTE = {
-    "RUNNING": "in progress: its results appear once it completes",
-    "REJECTED": "rejected as a whole: no record was loaded",
-    "FAILED": "failed: its partial results were removed",
-    "SKIPPED": "skipped: the same file was already processed",
+from flows.constants import RunStatus
+
+COMPLETED = RunStatus.COMPLETED
+STATUS_NOTE: dict[str, str] = {
+    RunStatus.RUNNING: "in progress: its results appear once it completes",
+    RunStatus.REJECTED: "rejected as a whole: no record was loaded",
+    RunStatus.FAILED: "failed: its partial results were removed",
+    RunStatus.SKIPPED: "skipped: the same file was already processed",
 }
 
 
@@ -35,6 +37,13 @@ def short_label(run: pd.Series) -> str:
 def completed(runs: pd.DataFrame) -> pd.DataFrame:
     """The COMPLETED runs, oldest first."""
     return runs[runs["status"] == COMPLETED].sort_values("started_at", ignore_index=True)
+
+
+def history_labels(runs: pd.DataFrame) -> pd.DataFrame:
+    """The COMPLETED runs, oldest first, with their short chart labels."""
+    done = completed(runs) if not runs.empty else pd.DataFrame(columns=["run_id", "started_at"])
+    labels = [short_label(r) for _, r in done.iterrows()]
+    return pd.DataFrame({"run_id": done["run_id"], "label": labels, "started_at": done["started_at"]})
 
 
 def default_run(runs: pd.DataFrame) -> str | None:
@@ -74,14 +83,14 @@ def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
             "run_id": runs["run_id"],
         }
     )
-    running = runs["status"] == "RUNNING"
+    running = runs["status"] == RunStatus.RUNNING
     table.loc[running, ["raw", "clean", "exceptions"]] = None
     return table
 
 
 def reconciliation_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Per run: raw = clean + quarantined, and whether the pipeline's reconciliation passed."""
-    done = runs[runs["status"] != "RUNNING"].sort_values("started_at", ascending=False)
+    done = runs[runs["status"] != RunStatus.RUNNING].sort_values("started_at", ascending=False)
     clean, exceptions = done["clean_count"].fillna(0), done["exception_count"].fillna(0)
     balanced = done["reconciled"].map({True: "balanced", False: "NOT balanced"}).astype(object)
     return pd.DataFrame(

@@ -16,34 +16,32 @@ from panel_app.charts import analytics as charts
 from panel_app.charts.theme import empty
 from panel_app.formatting import format_percent, signed
 from panel_app.metrics import analytics as metrics
+from panel_app.metrics.runs import history_labels
 from panel_app.presentation import Presentation, field_label
-from panel_app.views.common import DataTable, StoreView, html, live_card, plot, tile, tiles
+from panel_app.views.common import StoreView, html, live_card, plot, tile, tiles
+from panel_app.views.tables import DataTable
 
-SALES = ("store.sales", "store.compare_sales")
-
-
-def _names(p: Presentation) -> list[str]:
-    return [m.name for m in p.measures]
+GRAIN = ("store.grain", "store.compare_grain")
 
 
 class _AnalyticsCard(StoreView):
     def _compare(self) -> pd.DataFrame | None:
-        return self.ds.compare_sales if self.ds.compare_run_id else None
+        return self.ds.compare_grain if self.ds.compare_run_id else None
 
 
 class AnalyticsKpis(_AnalyticsCard):
     """Headline measure, records, headline per record and the other measures, with the change vs the comparison."""
 
-    @param.depends(*SALES)
+    @param.depends(*GRAIN)
     def values(self) -> dict[str, float]:
         """The KPI numbers of the selected run under the filters."""
-        return metrics.kpis(self.ds.sales, _names(self.ds.presentation))
+        return metrics.kpis(self.ds.grain, self.ds.presentation)
 
-    @param.depends(*SALES)
+    @param.depends(*GRAIN)
     def markup(self) -> str:
         """The KPI tiles as escaped HTML."""
         p, mine = self.ds.presentation, self.values()
-        other = metrics.kpis(self.ds.compare_sales, _names(p)) if self._compare() is not None else None
+        other = metrics.kpis(self.ds.compare_grain, p) if self._compare() is not None else None
         items = []
         for measure in p.kpis:
             name, delta, direction = measure.name, "", 0
@@ -62,13 +60,12 @@ class AnalyticsKpis(_AnalyticsCard):
 class MeasureTrend(_AnalyticsCard):
     """The headline measure by day with a 7-day average (and the comparison run's, dashed)."""
 
-    @param.depends(*SALES)
+    @param.depends(*GRAIN)
     def figure(self) -> go.Figure:
         """The trend figure."""
         p, other = self.ds.presentation, self._compare()
-        name = p.headline.name
-        compare = None if other is None else metrics.daily(other, p.date, name)
-        return charts.measure_trend(metrics.daily(self.ds.sales, p.date, name), p.headline, compare)
+        compare = None if other is None else metrics.daily(other, p.date, p.headline)
+        return charts.measure_trend(metrics.daily(self.ds.grain, p.date, p.headline), p.headline, compare)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return live_card(self.ds, lambda p: f"{p.headline.label.capitalize()} by day", plot(self.figure, 300))
@@ -84,15 +81,15 @@ class MeasureBreakdown(_AnalyticsCard):
         """The dimension this card breaks down by, in the dataset shown (None: it has none there)."""
         return self.ds.presentation.dimension(self.position)
 
-    @param.depends(*SALES)
+    @param.depends(*GRAIN)
     def figure(self) -> go.Figure:
         """The breakdown figure."""
         p, other, dimension = self.ds.presentation, self._compare(), self.dimension
         if dimension is None:
             return empty("No dimension to break down by")
-        compare = None if other is None else metrics.by_dimension(other, dimension, _names(p))
+        compare = None if other is None else metrics.by_dimension(other, dimension, p.measures)
         return charts.measure_by(
-            metrics.by_dimension(self.ds.sales, dimension, _names(p)), dimension, p.headline, compare
+            metrics.by_dimension(self.ds.grain, dimension, p.measures), dimension, p.headline, compare
         )
 
     def _title(self, p: Presentation) -> str | None:
@@ -110,16 +107,16 @@ class DimensionHeatmap(_AnalyticsCard):
         super().__init__(**params)
         self.data = DataTable(self.matrix, "heatmap.csv", page_size=0)
 
-    @param.depends(*SALES)
+    @param.depends(*GRAIN)
     def matrix(self) -> pd.DataFrame:
         """The measure with the first dimension's keys as rows (a column of that name) and the second's as columns."""
         p = self.ds.presentation
         if len(p.dimensions) < 2:
             return pd.DataFrame()
         rows, columns = p.dimensions[:2]
-        return metrics.matrix(self.ds.sales, rows, columns, p.headline.name).reset_index()
+        return metrics.matrix(self.ds.grain, rows, columns, p.headline).reset_index()
 
-    @param.depends(*SALES)
+    @param.depends(*GRAIN)
     def figure(self) -> go.Figure:
         """The heatmap."""
         p, table = self.ds.presentation, self.matrix()
@@ -144,10 +141,14 @@ class RunComparison(_AnalyticsCard):
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
         self.data = DataTable(
-            self.frame, "run_comparison.csv", numbers=("this_run", "comparison_run", "change"), page_size=0
+            self.frame,
+            "run_comparison.csv",
+            numbers=("this_run", "comparison_run", "change"),
+            page_size=0,
+            store=self.ds,
         )
 
-    @param.depends(*SALES, "store.filters")
+    @param.depends(*GRAIN, "store.filters")
     def frame(self) -> pd.DataFrame:
         """The comparison rows (empty without a comparison run)."""
         store = self.ds
@@ -156,7 +157,7 @@ class RunComparison(_AnalyticsCard):
         f = store.sidebar_filter()  # the sidebar filters only, no drill-down
         mine = store.reader.exception_counts(store.run_id, "category", f)
         theirs = store.reader.exception_counts(store.compare_run_id, "category", f)
-        return metrics.comparison(store.sales, store.compare_sales, mine, theirs, store.presentation)
+        return metrics.comparison(store.grain, store.compare_grain, mine, theirs, store.presentation)
 
     def __panel__(self) -> pn.viewable.Viewable:
         hint = pn.pane.Markdown(pn.bind(_comparison_hint, self.ds.param.compare_run_id), margin=(0, 8))
@@ -179,9 +180,9 @@ class TotalsAcrossRuns(_AnalyticsCard):
         totals = self.ds.reader.run_totals() if not self.ds.runs.empty else pd.DataFrame()
         if totals.empty:
             return charts.totals_across_runs(totals, headline, None)
-        labels = self.ds.history_labels()
+        labels = history_labels(self.ds.runs)
         totals = totals.merge(labels, on="run_id").sort_values("started_at")
-        return charts.totals_across_runs(totals, headline, self.ds.run_id)
+        return charts.totals_across_runs(totals, headline, self.ds.run_id, self.ds.presentation.records)
 
     def __panel__(self) -> pn.viewable.Viewable:
         title = "{} per completed run (whole file, filters not applied)"

@@ -10,13 +10,15 @@ import panel as pn
 import param
 import plotly.graph_objects as go
 
+from flows.constants import RunStatus
 from panel_app.charts import audit as charts
 from panel_app.charts.theme import empty
 from panel_app.data_store import DataStore
-from panel_app.formatting import format_number, text
+from panel_app.formatting import text
 from panel_app.metrics.audit import stage_matrix, stage_table
 from panel_app.metrics.runs import docs_href, flow_run_href, reason, runs_table
-from panel_app.views.common import DataTable, StoreView, card, html, notice, plot
+from panel_app.views.common import StoreView, card, html, notice, plot
+from panel_app.views.tables import DataTable
 
 
 def _link(href: str | None, label: str, missing: str) -> str:
@@ -39,22 +41,22 @@ class RunDetails(StoreView):
             return notice("No run selected.")
         status = str(run["status"])
         why = reason(run)
-        ended = run["ended_at"]
+        ended, count = run["ended_at"], self.ds.presentation.count
         counts = (
-            f"{format_number(run['raw_count'])} received = {format_number(run['clean_count'])} clean + "
-            f"{format_number(run['exception_count'])} quarantined · {format_number(run['warning_count'])} warnings"
+            f"{count(run['raw_count'])} received = {count(run['clean_count'])} clean + "
+            f"{count(run['exception_count'])} quarantined · {count(run['warning_count'])} warnings"
         )
         reconciled = {True: "balanced ✓ (every raw record is in exactly one of clean or exceptions; sums agree)"}
         items = [
             ("Status", text(status) + (f" — {text(why)}" if why else "")),
             ("Source file", text(run["source_name"])),
             ("SHA-256", f"<code>{text(run['source_sha256'] or '–')}</code>"),
-            ("Size", f"{format_number(run['source_bytes'])} bytes" if pd.notna(run["source_bytes"]) else "–"),
+            ("Size", f"{count(run['source_bytes'])} bytes" if pd.notna(run["source_bytes"]) else "–"),
             ("Suite", f"{text(run['suite_name'])} · version <code>{text(run['suite_version'])}</code>"),
             ("Started (UTC)", text(f"{run['started_at']:%Y-%m-%d %H:%M:%S}")),
             ("Ended (UTC)", text(f"{ended:%Y-%m-%d %H:%M:%S}") if pd.notna(ended) else "still running"),
             ("Duration", text(f"{(ended - run['started_at']).total_seconds():.2f} s") if pd.notna(ended) else "–"),
-            ("Records", text(counts) if status == "COMPLETED" else "–"),
+            ("Records", text(counts) if status == RunStatus.COMPLETED else "–"),
             ("Reconciliation", text(reconciled.get(run["reconciled"], "not reconciled (" + status + ")"))),
             (
                 "Data Docs",
@@ -79,7 +81,7 @@ class RunDetails(StoreView):
 def _stages(store: DataStore) -> pd.DataFrame:
     """The selected run's stages (nothing while it is still RUNNING)."""
     run = store.run
-    if run is None or run["status"] == "RUNNING":
+    if run is None or run["status"] == RunStatus.RUNNING:
         return stage_table(pd.DataFrame())
     return stage_table(store.reader.audit_events(str(run["run_id"])))
 
@@ -91,9 +93,9 @@ class StageTimeline(StoreView):
     def figure(self) -> go.Figure:
         """The stage Gantt chart."""
         run = self.ds.run
-        if run is not None and run["status"] == "RUNNING":
+        if run is not None and run["status"] == RunStatus.RUNNING:
             return empty("The run is in progress")
-        return charts.stage_timeline(_stages(self.ds))
+        return charts.stage_timeline(_stages(self.ds), self.ds.presentation.records)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Stages of this run", plot(self.figure, 330))
@@ -105,7 +107,9 @@ class StageEvents(StoreView):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         numbers = ("duration_ms", "records_in", "records_out")
-        self.data = DataTable(self.frame, "run_stages.csv", numbers=numbers, page_size=0, wrap={"details": 0})
+        self.data = DataTable(
+            self.frame, "run_stages.csv", numbers=numbers, page_size=0, wrap={"details": 0}, store=self.ds
+        )
 
     @param.depends("store.run_id", "store.runs")
     def frame(self) -> pd.DataFrame:
@@ -126,7 +130,7 @@ class RunHistory(StoreView):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         numbers = ("raw", "clean", "exceptions")
-        self.data = DataTable(self.runs, "runs.csv", numbers=numbers, page_size=15, wrap={"reason": 0})
+        self.data = DataTable(self.runs, "runs.csv", numbers=numbers, page_size=15, wrap={"reason": 0}, store=self.ds)
 
     @param.depends("store.runs")
     def runs(self) -> pd.DataFrame:

@@ -1,7 +1,7 @@
-"""What every card is made of: a card frame, a chart pane, a table with its CSV download, tiles, notices.
+"""What every card is made of: a card frame, a chart pane, tiles, notices (tables: `views.tables`).
 
-Values from the data only ever reach HTML through `formatting.text` (escaped), and tables use
-Tabulator's default text formatter, so a value is always shown as text.
+Values from the data only ever reach HTML through `formatting.text` (escaped), so a value is always
+shown as text.
 """
 
 from __future__ import annotations
@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import pandas as pd
 import panel as pn
 import param
-from panel.io.model import JSCode
 from panel.viewable import Viewer
 
 from panel_app.data_store import DataStore
-from panel_app.formatting import text, to_csv
+from panel_app.formatting import text
 from panel_app.presentation import Presentation
 
 CSS = """
@@ -38,22 +36,6 @@ dl.details dt {color: #5b6b7b; font-weight: normal;} dl.details dd {margin: 0; o
 dl.details code {color: #1d2b3a; word-break: break-all; white-space: normal;}
 .context {font: 13px system-ui, sans-serif; color: #3d4d5c;} .context b {color: #1d2b3a;}
 """
-TABLE_CSS = ".tabulator {font-size: 13px;} .tabulator .tabulator-cell {padding: 5px 8px; overflow-wrap: anywhere;}"
-_MONEY = "new Intl.NumberFormat('en-IN', {style: 'currency', currency: 'INR'})"
-_NUMBER = "new Intl.NumberFormat('en-IN', {maximumFractionDigits: %d})"
-_FORMAT = (
-    "function(cell) { const v = cell.getValue(); return (typeof v === 'number' && isFinite(v)) ? %s.format(v) : ''; }"
-)
-
-
-def money_cells() -> JSCode:
-    """A Tabulator formatter: rupees with Indian grouping (₹12,34,567.89); the value stays a number."""
-    return JSCode(_FORMAT % _MONEY)
-
-
-def number_cells(places: int = 2) -> JSCode:
-    """A Tabulator formatter: a number with Indian grouping (12,34,567 or 12,34,567.5), at most `places` decimals."""
-    return JSCode(_FORMAT % (_NUMBER % places))
 
 
 def card(title: str, *objects: Any, **params: Any) -> pn.Card:
@@ -99,53 +81,6 @@ def tiles(items: Sequence[str]) -> str:
 def notice(message: str, kind: str = "info", trusted_html: str = "") -> str:
     """A coloured message box: the message is escaped; `trusted_html` (built by us) follows it."""
     return f'<div class="notice {kind}">{text(message)}{trusted_html}</div>'
-
-
-def with_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame, or an empty one with a placeholder column: Tabulator's frozen first column needs a column."""
-    return frame if len(frame.columns) else pd.DataFrame({"(no rows)": []})
-
-
-class DataTable:
-    """A read-only table of a frame with a CSV download of exactly what it holds (formula-safe)."""
-
-    def __init__(
-        self,
-        value: Any,
-        filename: Any,
-        money: Sequence[str] = (),
-        numbers: Sequence[str] = (),
-        page_size: int = 10,
-        rows: Callable[[], Any] | None = None,
-        wrap: dict[str, int] | None = None,
-        titles: dict[str, str] | None = None,
-    ) -> None:
-        formatters: dict[str, Any] = {c: money_cells() for c in money} | {c: number_cells() for c in numbers}
-        formatters |= {c: {"type": "textarea"} for c in wrap or {}}  # wraps long text (width 0: natural); escaped
-        self.table = pn.widgets.Tabulator(
-            param.rx(value).rx.pipe(with_columns) if callable(value) else with_columns(value),
-            disabled=True,
-            show_index=False,
-            pagination="local" if page_size else None,
-            page_size=page_size or None,
-            layout="fit_data_stretch",
-            sizing_mode="stretch_width",
-            theme="bootstrap5",
-            formatters=formatters,
-            widths={column: width for column, width in (wrap or {}).items() if width},
-            text_align=dict.fromkeys([*money, *numbers], "right"),
-            stylesheets=[TABLE_CSS],
-            titles=titles or {},
-            frozen_columns=[0],
-        )
-        self.rows = rows or (lambda: self.table.value)
-        self.download = pn.widgets.FileDownload(
-            callback=lambda: to_csv(self.rows()), filename=filename, label="Download CSV", width=160, margin=(4, 8)
-        )
-
-    def layout(self) -> pn.Column:
-        """The table with its download button under it."""
-        return pn.Column(self.table, self.download, sizing_mode="stretch_width")
 
 
 def live_card(store: DataStore, title: Callable[[Presentation], str | None], *objects: Any) -> pn.Card:

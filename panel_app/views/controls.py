@@ -13,7 +13,8 @@ from panel_app.charts.quality import failure_heatmap
 from panel_app.charts.theme import empty
 from panel_app.metrics.quality import failure_rates
 from panel_app.metrics.runs import reconciliation_table
-from panel_app.views.common import DataTable, StoreView, card, plot
+from panel_app.views.common import StoreView, card, plot
+from panel_app.views.tables import DataTable
 
 
 class ControlsTable(StoreView):
@@ -24,7 +25,7 @@ class ControlsTable(StoreView):
         name = pn.bind(lambda run: f"controls_{(run or 'none')[:8]}.csv", self.ds.param.run_id)
         numbers = ("checked", "failed", "change")
         titles = {"control_type": "type", "pass_rate_pct": "pass %", "error_category": "category"}
-        self.data = DataTable(self.frame, name, numbers=numbers, page_size=0, titles=titles)
+        self.data = DataTable(self.frame, name, numbers=numbers, page_size=0, titles=titles, store=self.ds)
 
     @param.depends("store.run_id", "store.runs")
     def frame(self) -> pd.DataFrame:
@@ -59,7 +60,11 @@ class Reconciliation(StoreView):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.data = DataTable(
-            self.frame, "reconciliation.csv", numbers=("raw", "clean", "quarantined", "unaccounted"), page_size=15
+            self.frame,
+            "reconciliation.csv",
+            numbers=("raw", "clean", "quarantined", "unaccounted"),
+            page_size=15,
+            store=self.ds,
         )
 
     @param.depends("store.runs")

@@ -16,10 +16,11 @@ import plotly.graph_objects as go
 from flows.storage.read import ExceptionFilter
 from panel_app.charts.exceptions import exception_bars
 from panel_app.data_store import DataStore
-from panel_app.formatting import format_number, text
+from panel_app.formatting import text
 from panel_app.metrics.exceptions import compare_counts, display_rows
 from panel_app.presentation import Presentation, field_label
-from panel_app.views.common import DataTable, StoreView, card, html, live_card, plot
+from panel_app.views.common import StoreView, card, html, live_card, plot
+from panel_app.views.tables import DataTable
 
 TITLES = {"category": "By headline category", "rule": "By failed control", "value": "By {} (as received)"}
 SIDEBAR = ("store.run_id", "store.filters")
@@ -62,7 +63,7 @@ class ExceptionBreakdown(StoreView):
     @param.depends(*SIDEBAR)
     def figure(self) -> go.Figure:
         """The bar chart."""
-        return exception_bars(self.counts())
+        return exception_bars(self.counts(), self.ds.presentation.records)
 
     def drill(self, key: str) -> None:
         """List only the rows with this key in the exceptions table."""
@@ -143,13 +144,9 @@ class ExceptionTable(StoreView):
     @param.depends(*SIDEBAR, "store.page", "store.search", "store.drill")
     def status(self) -> str:
         """Which rows are shown, and the drill-down in force (escaped)."""
-        total, page = self.total(), self.ds.page
+        total, page, count = self.total(), self.ds.page, self.ds.presentation.count
         first, last = (page - 1) * PAGE_SIZE + 1, min(total, page * PAGE_SIZE)
-        shown = (
-            f"rows {format_number(first)}–{format_number(last)} of {format_number(total)}"
-            if total
-            else "no matching rows"
-        )
+        shown = f"rows {count(first)}–{count(last)} of {count(total)}" if total else "no matching rows"
         dimensions = self.ds.presentation.dimensions
         named = {"value": f"{field_label(dimensions[0])} as received" if dimensions else "value"}
         drill = "".join(f" · only {text(named.get(k, k))} = <b>{text(v)}</b>" for k, v in self.ds.drill.items())
@@ -166,7 +163,11 @@ class ExceptionComparison(StoreView):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.data = DataTable(
-            self.frame, "exceptions_compared.csv", numbers=("this_run", "comparison_run", "change"), page_size=0
+            self.frame,
+            "exceptions_compared.csv",
+            numbers=("this_run", "comparison_run", "change"),
+            page_size=0,
+            store=self.ds,
         )
 
     @param.depends(*SIDEBAR, "store.compare_run_id")

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from panel_app.charts import quality as charts
 from panel_app.charts.theme import empty
-from panel_app.formatting import format_number, format_percent, signed
+from panel_app.formatting import format_percent, signed
 from panel_app.metrics.quality import quality_history
 from panel_app.views.common import StoreView, card, html, notice, plot, tile, tiles
 
@@ -35,14 +35,14 @@ class QualityKpis(StoreView):
         if other is not None:
             change = score - _score(other)
             delta, direction = f"{signed(f'{change * 100:.2f} pts', change)} vs comparison", (change > 0) - (change < 0)
-        balanced = "balanced" if run["reconciled"] else "NOT balanced"
+        balanced, count = "balanced" if run["reconciled"] else "NOT balanced", self.ds.presentation.count
         return tiles(
             [
                 tile("quality score", format_percent(score, 2), delta, direction),
-                tile("records received", format_number(run["raw_count"])),
-                tile("clean", format_number(run["clean_count"])),
-                tile("quarantined", format_number(run["exception_count"])),
-                tile("warnings", format_number(run["warning_count"]), "kept in clean data"),
+                tile("records received", count(run["raw_count"])),
+                tile("clean", count(run["clean_count"])),
+                tile("quarantined", count(run["exception_count"])),
+                tile("warnings", count(run["warning_count"]), "kept in clean data"),
                 tile("reconciliation", balanced, "raw = clean + quarantined"),
             ]
         )
@@ -60,7 +60,7 @@ class CleanSplit(StoreView):
         run = self.ds.run
         if run is None or not self.ds.has_results:
             return empty("No results for this run")
-        return charts.clean_split(int(run["clean_count"]), int(run["exception_count"]))
+        return charts.clean_split(int(run["clean_count"]), int(run["exception_count"]), self.ds.presentation.records)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Clean vs quarantined", plot(self.figure, 300))
@@ -76,7 +76,7 @@ class PassRates(StoreView):
         if controls.empty:
             return empty("No results for this run")
         other = self.ds.controls(self.ds.compare_run_id) if self.ds.compare_run_id else None
-        return charts.pass_rates(controls, other)
+        return charts.pass_rates(controls, other, self.ds.presentation.records)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Pass rate per control", plot(self.figure, 420))
@@ -89,7 +89,7 @@ class QualityTrend(StoreView):
     def figure(self) -> go.Figure:
         """The across-runs figure (the selected run outlined)."""
         history = quality_history(self.ds.runs) if not self.ds.runs.empty else pd.DataFrame()
-        return charts.quality_trend(history, self.ds.run_id)
+        return charts.quality_trend(history, self.ds.run_id, self.ds.presentation.records)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Quality across runs", plot(self.figure, 320))

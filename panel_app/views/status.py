@@ -5,10 +5,11 @@ from __future__ import annotations
 import panel as pn
 import param
 
+from flows.constants import RunStatus
 from panel_app.formatting import text
 from panel_app.metrics.runs import COMPLETED, reason
+from panel_app.ports import DatabaseState
 from panel_app.presentation import field_label
-from panel_app.reader import DatabaseState
 from panel_app.views.common import StoreView, card, html, notice
 
 EMPTY_HELP = (
@@ -61,7 +62,7 @@ class RunBanner(StoreView):
         run = self.ds.run
         if run is None or run["status"] == COMPLETED:
             return ""
-        kind = "danger" if run["status"] in ("REJECTED", "FAILED") else "warning"
+        kind = "danger" if run["status"] in (RunStatus.REJECTED, RunStatus.FAILED) else "warning"
         return notice(f"{run['source_name']} was {run['status']}: {reason(run)}. It has no results to show.", kind)
 
     def __panel__(self) -> pn.viewable.Viewable:

@@ -33,7 +33,7 @@ def test_dashboard_shows_only_the_completed_run_while_another_runs(
         running = _wait_for_clean_rows(postgres_url, process)
         assert scalar(postgres_url, "SELECT COUNT(*) FROM clean_sales WHERE run_id = :r", r=running) > 0
 
-        reader = Reader(postgres_url)
+        reader = Reader(postgres_url, "sales")
         store = DataStore(reader)
         assert store.run_id == done.run_id  # the default is the latest COMPLETED run, not the newer RUNNING one
         assert set(reader.run_totals()["run_id"]) == {done.run_id}
@@ -42,7 +42,7 @@ def test_dashboard_shows_only_the_completed_run_while_another_runs(
         assert running not in set(reader.stage_durations()["run_id"])
         listed = reader.runs().set_index("run_id")
         assert listed.loc[running, "status"] == "RUNNING"
-        assert float(store.sales["revenue"].sum()) == pytest.approx(
+        assert float(store.grain["revenue"].sum()) == pytest.approx(
             float(scalar(postgres_url, "SELECT SUM(revenue) FROM clean_sales WHERE run_id = :r", r=done.run_id))
         )
     finally:

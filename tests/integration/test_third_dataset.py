@@ -163,15 +163,15 @@ def test_the_dashboard_data_store_reads_it_from_its_spec(fuel_dataset: tuple[str
 
     url, source = fuel_dataset
     summary = run_pipeline(source=str(source), dataset="fuel_purchases")
-    store = DataStore(Reader(url), expectations_dir=tmp_path / "expectations")
+    store = DataStore(Reader(url, "fuel_purchases"), expectations_dir=tmp_path / "expectations")
     assert store.param.dataset.objects == {"Fleet fuel purchases": "fuel_purchases"}
     assert (store.dataset, store.run_id) == ("fuel_purchases", summary.run_id)
     assert store.presentation.dimensions == ("station",)
     assert store.options["station"] == ["Nagpur", "Pune", "(missing)"]
-    grain = store.sales
+    grain = store.grain
     assert float(grain["amount"].sum()) == 3562.5 and float(grain["litres"].sum()) == 35.5
     store.set_filter("station", ["Pune"])
-    assert float(store.sales["amount"].sum()) == 1000.0
+    assert float(store.grain["amount"].sum()) == 1000.0
     store.set_filter("station", [])
     counts = store.reader.exception_counts(summary.run_id, "value", store.exception_filter(), "station")
     assert dict(zip(counts["key"], counts["records"], strict=True)) == {"Pune": 3, "Mumbai": 1, "Nagpur": 1}

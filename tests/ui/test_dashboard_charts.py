@@ -13,7 +13,6 @@ from panel_app.charts import exceptions as exception_charts
 from panel_app.metrics import analytics, audit, exceptions, quality, runs
 from panel_app.presentation import Measure, Presentation
 
-MEASURES = ["revenue", "quantity"]
 REVENUE = Measure("revenue", "revenue", currency="INR", places=2, indian=True)
 SALES = Presentation(
     dataset="sales",
@@ -41,18 +40,18 @@ GRAIN = grain(
 
 def test_kpis_and_breakdowns_add_up() -> None:
     """It sums revenue, records and quantity, and averages revenue per record."""
-    kpis = analytics.kpis(GRAIN, MEASURES)
+    kpis = analytics.kpis(GRAIN, SALES)
     assert kpis == {"revenue": 350.75, "record_count": 4.0, "per_record": 87.69, "quantity": 8.0}
-    assert math.isnan(analytics.kpis(GRAIN.iloc[0:0], MEASURES)["per_record"])
-    by_region = analytics.by_dimension(GRAIN, "region", MEASURES)
+    assert math.isnan(analytics.kpis(GRAIN.iloc[0:0], SALES)["per_record"])
+    by_region = analytics.by_dimension(GRAIN, "region", SALES.measures)
     assert by_region["region"].tolist() == ["North", "South"]
     assert by_region["revenue"].tolist() == [300.25, 50.5]
-    assert analytics.matrix(GRAIN, "region", "product", "revenue").loc["South", "Dairy"] == 0.0
+    assert analytics.matrix(GRAIN, "region", "product", REVENUE).loc["South", "Dairy"] == 0.0
 
 
 def test_daily_revenue_counts_days_without_orders_as_zero() -> None:
     """The trend has every calendar day, and a 7-day average."""
-    daily = analytics.daily(GRAIN, "order_date", "revenue")
+    daily = analytics.daily(GRAIN, "order_date", REVENUE)
     assert daily["value"].tolist() == [150.5, 0.0, 200.25]
     assert daily["avg_7d"].tolist() == [150.5, 75.25, 116.92]
 
@@ -70,14 +69,14 @@ def test_comparison_lists_kpis_regions_products_and_exception_categories() -> No
 
 def test_trend_and_breakdown_figures_carry_the_numbers() -> None:
     """The figures plot exactly the computed values, with rupee amounts in the hover text."""
-    fig = analytics_charts.measure_trend(analytics.daily(GRAIN, "order_date", "revenue"), REVENUE)
+    fig = analytics_charts.measure_trend(analytics.daily(GRAIN, "order_date", REVENUE), REVENUE)
     assert list(fig.data[0].y) == [150.5, 0.0, 200.25]
-    bars = analytics_charts.measure_by(analytics.by_dimension(GRAIN, "region", MEASURES), "region", REVENUE)
+    bars = analytics_charts.measure_by(analytics.by_dimension(GRAIN, "region", SALES.measures), "region", REVENUE)
     assert list(bars.data[0].y) == ["South", "North"]
     assert list(bars.data[0].customdata) == ["₹50.50", "₹300.25"]
-    heat = analytics_charts.heatmap(analytics.matrix(GRAIN, "region", "product", "revenue"), REVENUE)
+    heat = analytics_charts.heatmap(analytics.matrix(GRAIN, "region", "product", REVENUE), REVENUE)
     assert heat.data[0].z.tolist() == [[100.0, 200.25], [0.0, 50.5]]
-    empty = analytics_charts.measure_trend(analytics.daily(GRAIN.iloc[0:0], "order_date", "revenue"), REVENUE)
+    empty = analytics_charts.measure_trend(analytics.daily(GRAIN.iloc[0:0], "order_date", REVENUE), REVENUE)
     assert empty.layout.annotations[0].text
 
 

@@ -30,6 +30,7 @@ from tests.conftest import ROOT, throwaway_database
 from tests.integration.helpers import read_table
 
 ROWS = 1500
+SALES = "sales"  # the dataset every run here belongs to
 HOSTILE_PRODUCT = "<img src=x onerror=alert(1)>"
 FORMULA_REGION = '=HYPERLINK("http://example.invalid","open")'
 REJECTED_NAME = "<img src=y onerror=alert(2)> no revenue.csv"
@@ -94,7 +95,7 @@ def filled(
 def make_app(db: FilledDatabase) -> App:
     """A fresh dashboard on the filled database (its own reader: nothing cached from other tests)."""
     settings = Settings(docs_dir=db.docs_dir, prefect_ui_url="http://127.0.0.1:4200")
-    return App(store=DataStore(Reader(db.url), expectations_dir=ROOT / "expectations"), settings=settings)
+    return App(store=DataStore(Reader(db.url, SALES), expectations_dir=ROOT / "expectations"), settings=settings)
 
 
 def clean_sales(db: FilledDatabase, run_id: str) -> pd.DataFrame:
@@ -178,7 +179,7 @@ def test_a_rejected_run_is_shown_as_rejected_with_its_reason_as_text(filled: Fil
     banner = app.banner.markup()
     assert "REJECTED" in banner and "missing required columns: revenue" in banner
     assert "&lt;img src=y onerror=alert(2)&gt;" in banner and "<img" not in banner
-    assert not app.ds.has_results and app.ds.sales.empty
+    assert not app.ds.has_results and app.ds.grain.empty
     assert app.views["controls"].frame().empty
     assert "<img" not in app.views["run_details"].markup()
 
@@ -257,19 +258,21 @@ def test_audit_trail_links_and_stage_counts(filled: FilledDatabase) -> None:
 def test_an_empty_database_gets_a_page_explaining_make_demo(tmp_path: Path) -> None:
     """A missing SQLite file is reported as empty (and not created); so is a database without tables."""
     missing = tmp_path / "nothing.db"
-    app = App(store=DataStore(Reader(f"sqlite:///{missing}")), settings=Settings())
+    app = App(store=DataStore(Reader(f"sqlite:///{missing}", SALES)), settings=Settings())
     assert app.ds.state.kind == "empty"
     page = app.body()
     assert page.title == "No pipeline runs yet" and "make demo" in page.objects[0].object
     assert not missing.exists()
     sqlite3.connect(tmp_path / "blank.db").close()
-    assert Reader(f"sqlite:///{tmp_path / 'blank.db'}").state().detail == "the pipeline's tables do not exist yet"
+    assert (
+        Reader(f"sqlite:///{tmp_path / 'blank.db'}", SALES).state().detail == "the pipeline's tables do not exist yet"
+    )
 
 
 def test_an_unreachable_database_gets_a_banner_without_password_or_traceback() -> None:
     """A refused connection becomes a banner with the masked URL and a one-line reason."""
     url = "postgresql://auditor:s3cret-pass@127.0.0.1:1/sales"
-    app = App(store=DataStore(Reader(url)), settings=Settings())
+    app = App(store=DataStore(Reader(url, SALES)), settings=Settings())
     assert app.ds.state.kind == "unreachable"
     markup = str(app.body().objects[0].object)
     assert "Database unreachable" in app.body().title
@@ -314,7 +317,7 @@ def test_a_running_run_is_listed_as_in_progress_and_its_rows_never_read(filled: 
         )
     engine.dispose()
     app = App(
-        store=DataStore(Reader(url), expectations_dir=ROOT / "expectations"),
+        store=DataStore(Reader(url, SALES), expectations_dir=ROOT / "expectations"),
         settings=Settings(docs_dir=filled.docs_dir),
     )
     assert app.ds.run_id == filled.second
@@ -322,7 +325,7 @@ def test_a_running_run_is_listed_as_in_progress_and_its_rows_never_read(filled: 
     assert latest["status"] == "RUNNING" and pd.isna(latest["raw"])
     assert latest["reason"] == "in progress: its results appear once it completes"
     app.ds.run_id = "running-run"
-    assert not app.ds.has_results and app.ds.sales.empty
+    assert not app.ds.has_results and app.ds.grain.empty
     assert "in progress" in app.banner.markup()
     assert app.views["stage_events"].frame().empty
     assert "running-run" not in set(app.ds.reader.run_totals()["run_id"])

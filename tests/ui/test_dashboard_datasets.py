@@ -17,7 +17,7 @@ import pytest
 
 from flows.constants import MISSING
 from flows.settings import Settings
-from panel_app.app import App
+from panel_app.app import App, create_app
 from panel_app.data_store import DataStore
 from panel_app.reader import Reader
 from tests.conftest import ROOT, throwaway_database
@@ -42,7 +42,7 @@ def two(
 
 def make_app(db: TwoDatasets, dataset: str | None = None) -> App:
     """A fresh dashboard on the database (its own reader), optionally opened on a dataset."""
-    store = DataStore(Reader(db.url), expectations_dir=db.expectations_dir, dataset=dataset)
+    store = DataStore(Reader(db.url, "sales"), expectations_dir=db.expectations_dir, dataset=dataset)
     return App(store=store, settings=Settings(docs_dir=db.docs_dir))
 
 
@@ -59,13 +59,15 @@ def raw_exceptions(db: TwoDatasets, run_id: str) -> pd.DataFrame:
     return exceptions.merge(raw, left_on="original_record_id", right_on="id")
 
 
-def test_the_selector_lists_every_dataset_with_runs_by_title_and_opens_on_sales(two: TwoDatasets) -> None:
-    """Both datasets are offered by title; sales comes first by default, and a requested dataset wins."""
+def test_the_selector_lists_every_dataset_with_runs_by_title_and_opens_on_the_default(two: TwoDatasets) -> None:
+    """Both datasets are offered by title; the default dataset comes first, and a requested dataset wins."""
     store = make_app(two).ds
     assert store.param.dataset.objects == {"Indian food sales orders": "sales", TITLE: DATASET}
     assert store.dataset == "sales" and store.run_id == two.sales
     assert make_app(two, dataset=DATASET).ds.run_id == two.bikes_second
     assert make_app(two, dataset="no_such_dataset").ds.dataset == "sales"
+    settings = Settings(database_url=two.url, default_dataset=DATASET, expectations_dir=two.expectations_dir)
+    assert create_app(settings).ds.dataset == DATASET  # DEFAULT_DATASET decides, no dataset is special
 
 
 def test_switching_dataset_reloads_runs_filters_and_kpis(two: TwoDatasets) -> None:
@@ -170,7 +172,7 @@ def test_a_dataset_whose_spec_is_missing_is_not_offered(two: TwoDatasets, tmp_pa
     """Runs of a dataset without a spec in the expectations folder are left out of the selector."""
     (tmp_path / "sales.yaml").write_bytes((two.expectations_dir / "sales.yaml").read_bytes())
     (tmp_path / "sales_orders.json").write_bytes((two.expectations_dir / "sales_orders.json").read_bytes())
-    store = DataStore(Reader(two.url), expectations_dir=tmp_path)
+    store = DataStore(Reader(two.url, "sales"), expectations_dir=tmp_path)
     assert list(store.param.dataset.objects.values()) == ["sales"]
 
 
@@ -199,7 +201,7 @@ def cafe(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> tup
 def test_the_public_cafe_sample_shows_plain_numbers_and_missing_locations(cafe: tuple[str, str]) -> None:
     """Without sales runs the cafe data is shown: totals as plain numbers, unknown locations as (missing)."""
     url, run_id = cafe
-    app = App(store=DataStore(Reader(url), expectations_dir=ROOT / "expectations"), settings=Settings())
+    app = App(store=DataStore(Reader(url, "sales"), expectations_dir=ROOT / "expectations"), settings=Settings())
     store = app.ds
     assert store.param.dataset.objects == {"Cafe sales (public dirty data)": CAFE} and store.run_id == run_id
     clean = read_table(url, "clean_dirty_cafe_sales", run_id)

@@ -57,9 +57,10 @@ def test_rupees_are_shown_with_indian_grouping(value: object, shown: str) -> Non
 
 
 def test_counts_percentages_and_short_amounts() -> None:
-    """It groups counts, writes shares as percentages and large amounts in lakh and crore."""
+    """It groups counts in threes (Indian when asked), writes shares as percentages, amounts in lakh and crore."""
     assert format_number(4263) == "4,263"
-    assert format_number(12345678) == "1,23,45,678"
+    assert format_number(12345678) == "12,345,678"
+    assert format_number(12345678, indian=True) == "1,23,45,678"
     assert format_percent(0.97254) == "97.3 %"
     assert format_inr_short(1234567) == "₹12.35 L"
     assert format_inr_short(123456789) == "₹12.35 Cr"

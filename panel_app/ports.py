@@ -1,0 +1,97 @@
+"""What the dashboard needs from whatever reads the pipeline's results: the `DashboardReader` protocol.
+
+`panel_app.reader.Reader` implements it over the storage layer's read API (`flows.storage.read`);
+the unit tests implement it over small in-memory frames (tests/unit/dashboard/fakes.py). The
+DataStore and every card depend only on this protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import pandas as pd
+
+from flows.dataset import DatasetSpec
+from flows.storage.read import ExceptionDimension, ExceptionFilter
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    """What the dashboard can show: `ok`, `empty` (no runs yet) or `unreachable`, and why."""
+
+    kind: Literal["ok", "empty", "unreachable"]
+    detail: str = ""
+
+
+class DashboardReader(Protocol):
+    """Reads one dataset's runs and results; `for_dataset` hands out the reader of another dataset."""
+
+    dataset: str
+    masked_url: str  # where it reads, the password masked (shown on the empty and unreachable pages)
+    expectations_dir: Path
+
+    @property
+    def spec(self) -> DatasetSpec:
+        """The dataset's spec (raises SpecError when it cannot be loaded)."""
+        ...
+
+    def for_dataset(self, dataset: str, expectations_dir: Path | None = None) -> DashboardReader:
+        """The reader of another dataset of the same database."""
+        ...
+
+    def refresh(self) -> None:
+        """Forget the lists that grow as runs arrive."""
+        ...
+
+    def state(self) -> DatabaseState:
+        """Whether there is anything to show; never raises."""
+        ...
+
+    def datasets(self) -> list[str]:
+        """The datasets that have at least one run."""
+        ...
+
+    def runs(self) -> pd.DataFrame:
+        """Every run of the dataset, newest first, timestamps in UTC."""
+        ...
+
+    def grain(self, run_id: str, dates: tuple[Any, Any] | None = None, *chosen: Sequence[str]) -> pd.DataFrame:
+        """A run's aggregates at the spec's grain under the date range and each dimension's chosen values."""
+        ...
+
+    def dimensions(self, run_id: str) -> pd.DataFrame:
+        """The key combinations of a run's grain (a missing key is None)."""
+        ...
+
+    def run_totals(self) -> pd.DataFrame:
+        """Each measure's sum and the record count of every COMPLETED run."""
+        ...
+
+    def rule_failures(self) -> pd.DataFrame:
+        """Failed records and findings per COMPLETED run and rule."""
+        ...
+
+    def stage_durations(self) -> pd.DataFrame:
+        """Finished stages of every run that is not RUNNING."""
+        ...
+
+    def audit_events(self, run_id: str) -> pd.DataFrame:
+        """One run's audit events in order."""
+        ...
+
+    def exception_counts(
+        self, run_id: str, by: ExceptionDimension, f: ExceptionFilter, field: str = ""
+    ) -> pd.DataFrame:
+        """Quarantined records of a run (`key`, `records`) per category, rule or raw value of `field`."""
+        ...
+
+    def exception_page(self, run_id: str, f: ExceptionFilter, page: int, size: int) -> tuple[pd.DataFrame, int]:
+        """One page of exception rows (1-based) and how many rows match in all."""
+        ...
+
+    def exception_rows(self, run_id: str, f: ExceptionFilter) -> pd.DataFrame:
+        """Every exception row matching the filter (for the CSV export)."""
+        ...
