@@ -8,7 +8,7 @@ SAMPLE := data/sample_sales.csv
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint venv clean-data deploy-local dashboard bench
+.PHONY: demo test test-unit lint venv clean-data deploy-local dashboard bench
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,15 +36,20 @@ bench: venv
 dashboard: venv
 	$(BIN)/panel serve panel_app/app.py --address 127.0.0.1 --port 5006 --allow-websocket-origin=127.0.0.1:5006 --static-dirs docs=data/docs
 
-## lint: ruff (lint + format check) and mypy over flows/ and panel_app/
+## lint: ruff (lint + format check), mypy over flows/ and panel_app/, and the import-layer contracts
 lint: venv
 	$(BIN)/ruff check flows panel_app tests
 	$(BIN)/ruff format --check flows panel_app tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## test-unit: the quick tier (no PostgreSQL, no Prefect server, no browser); run it all the time
+test-unit: venv
+	$(BIN)/python -m pytest tests/unit -q
 
 ## test: lint, then the whole test suite (PostgreSQL tests need a server; CI requires them)
 test: lint
 	$(BIN)/python -m pytest
 
 clean-data:
-	rm -rf data/pipeline.db data/pipeline.db-* $(SAMPLE) data/sample_sales.answers.json
+	rm -rf data/pipeline.db data/pipeline.db-* $(SAMPLE) data/sample_sales.answers.json data/work

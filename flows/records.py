@@ -15,7 +15,6 @@ import pandas as pd
 
 from flows.constants import RunStatus
 from flows.dataset import DatasetSpec
-from flows.sources.spill import ChunkRef
 from flows.stages.keys import KeyIndex
 
 
@@ -37,6 +36,16 @@ class RunContext:
     def dataset(self) -> str:
         """The dataset's name."""
         return self.spec.name
+
+
+@dataclass(frozen=True)
+class ChunkRef:
+    """Where one chunk of a run's rows is and which rows of the file it holds (0-based, in file order)."""
+
+    path: Path
+    number: int
+    first_position: int
+    rows: int
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 
 from flows.constants import RECORD_ID
-from flows.records import ChunkResult, FilePlan, RunContext
+from flows.records import ChunkRef, ChunkResult, FilePlan, RunContext
 from flows.service.audit import StageClock
 from flows.service.ports import UnitOfWork
-from flows.sources.spill import ChunkRef, read_spilled
+from flows.sources.spill import read_spilled
 from flows.stages.analytics import summarize
 from flows.stages.ingest import to_raw_rows
 from flows.stages.keys import with_file_wide_duplicates

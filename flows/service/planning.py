@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from flows.records import FilePlan, RunContext, SchemaCheck
+from flows.records import ChunkRef, FilePlan, RunContext, SchemaCheck
 from flows.service.audit import StageClock
 from flows.service.ports import UnitOfWork
 from flows.sources.files import read_chunks, read_header
 from flows.sources.screen import screen_file
-from flows.sources.spill import ChunkRef, spill_chunks
+from flows.sources.spill import spill_chunks
 from flows.stages.keys import index_keys
 from flows.stages.validate import schema_rejection
 from flows.validation.runner import SuiteRunner

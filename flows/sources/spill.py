@@ -9,22 +9,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.feather as feather
 
-
-@dataclass(frozen=True)
-class ChunkRef:
-    """Where one chunk of a run's rows is and which rows of the file it holds (0-based, in file order)."""
-
-    path: Path
-    number: int
-    first_position: int
-    rows: int
+from flows.records import ChunkRef
 
 
 def spill_chunks(chunks: Iterable[pd.DataFrame], folder: Path, refs: list[ChunkRef]) -> Iterator[pd.DataFrame]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 
 from flows import service
-from flows.records import ChunkResult, FilePlan, RunContext
+from flows.records import ChunkRef, ChunkResult, FilePlan, RunContext
 from flows.service.audit import utc_now
-from flows.sources.spill import ChunkRef
 from flows.startup import configure_process
 from flows.tasks.common import STORAGE_TASK, unit_of_work
 from flows.validation.runner import runner_for

@@ -3,7 +3,7 @@
 GX 1.24 renders the pages (suite page, one page per validation result, an index), but its templates
 load jQuery, Bootstrap, font-awesome and vega from public CDNs and it writes failing values into
 table cells without HTML-escaping them. So this module renders escaped copies of the results, then
-copies the libraries vendored in `flows/docs_static/` into the site and points every page at them.
+copies the libraries vendored in `flows/validation/docs_static/` into the site and points every page at them.
 """
 
 from __future__ import annotations
@@ -11,66 +11,18 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import html
-import os
 import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-STATIC_DIR = Path(__file__).with_name("docs_static")
-VENDOR_DIR = "static/vendor"  # where the libraries go, relative to a run's site root
-RECORD_ID = "record_id"  # the index name of the frames SuiteValidator validates
+from flows.constants import RECORD_ID
+from flows.validation.offline import DataDocsError, make_offline
+
+__all__ = ["DataDocsError", "build_run_docs", "display_copy"]
 SAFE_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_GX_IMAGES = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
-_JSDELIVR, _CDNJS, _UNPKG = (
-    "https://cdn.jsdelivr.net/npm/",
-    "https://cdnjs.cloudflare.com/ajax/libs/",
-    "https://unpkg.com/",
-)
-_FILTER_CONTROL = "dist/extensions/filter-control/bootstrap-table-filter-control"
-# Every remote asset the GX 1.24 templates reference, and its file relative to the site root.
-# `vega@5` and friends are version ranges on the CDN; the vendored copies pin what they resolved to.
-LOCAL_ASSETS: dict[str, str] = {
-    f"{_JSDELIVR}vega@5": f"{VENDOR_DIR}/vega@5.33.1/build/vega.min.js",
-    f"{_JSDELIVR}vega-lite@5": f"{VENDOR_DIR}/vega-lite@5.23.0/build/vega-lite.min.js",
-    f"{_JSDELIVR}vega-embed@6": f"{VENDOR_DIR}/vega-embed@6.29.0/build/vega-embed.min.js",
-    f"{_JSDELIVR}@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": (
-        f"{VENDOR_DIR}/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css"
-    ),
-    f"{_CDNJS}font-awesome/6.6.0/css/all.min.css": f"{VENDOR_DIR}/fontawesome-free@6.6.0/css/all.min.css",
-    f"{_CDNJS}popper.js/1.12.9/umd/popper.min.js": f"{VENDOR_DIR}/popper.js@1.12.9/dist/umd/popper.min.js",
-    f"{_CDNJS}bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": (
-        f"{VENDOR_DIR}/bootstrap-datepicker@1.9.0/dist/js/bootstrap-datepicker.min.js"
-    ),
-    f"{_CDNJS}bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": (
-        f"{VENDOR_DIR}/bootstrap-datepicker@1.9.0/dist/css/bootstrap-datepicker.min.css"
-    ),
-    "https://code.jquery.com/jquery-3.7.1.min.js": f"{VENDOR_DIR}/jquery@3.7.1/dist/jquery.min.js",
-    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": (
-        f"{VENDOR_DIR}/bootstrap@4.3.1/dist/js/bootstrap.min.js"
-    ),
-    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": (
-        f"{VENDOR_DIR}/bootstrap@4.3.1/dist/css/bootstrap.min.css"
-    ),
-    **{
-        f"{_UNPKG}bootstrap-table@{version}/{file}": f"{VENDOR_DIR}/bootstrap-table@{version}/{file}"
-        for version, file in [
-            ("1.19.1", "dist/bootstrap-table.min.css"),
-            ("1.19.1", "dist/bootstrap-table.min.js"),
-            ("1.19.1", f"{_FILTER_CONTROL}.min.js"),
-            ("1.19.0", f"{_FILTER_CONTROL}.css"),
-            ("1.19.0", f"{_FILTER_CONTROL}.min.css"),
-        ]
-    },
-    # GX's own logo; the site's static/images (copied by GX) has the light one only.
-    f"{_GX_IMAGES}logo-long.png": "static/images/logo-long.png",
-    f"{_GX_IMAGES}full_logo_dark.png": "static/images/logo-long.png",
-}
-_ASSET_TAG = re.compile(r"<(?:script|link|img)\b[^>]*>|<style\b[^>]*>.*?</style>", re.IGNORECASE | re.DOTALL)
-_ASSET_URL = re.compile(r"""((?:\bsrc|\bhref)\s*=\s*|url\(\s*)(["']?)(https?://[^"'()\s>]+)""", re.IGNORECASE)
-_LOCAL_STATIC = re.compile(r"""((?:\bsrc|\bhref)\s*=\s*|url\(\s*)(["']?)(?:\./|(?:\.\./)+)?static/""", re.IGNORECASE)
-_SRI_ATTR = re.compile(r"""\s+(?:integrity|crossorigin)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""", re.IGNORECASE)
+
 _ESCAPED_FIELDS = (
     "partial_unexpected_list",
     "partial_unexpected_counts",
@@ -80,10 +32,6 @@ _ESCAPED_FIELDS = (
     "unexpected_index_query",
     "observed_value",
 )
-
-
-class DataDocsError(RuntimeError):
-    """The Data Docs of a run could not be built completely, or would need the network."""
 
 
 def build_run_docs(context: Any, validation_results: Sequence[Any], docs_root: Path, run_id: str) -> Path:
@@ -103,46 +51,6 @@ def build_run_docs(context: Any, validation_results: Sequence[Any], docs_root: P
     _check_pages(site_dir, len(keys))
     make_offline(site_dir)
     return site_dir / "index.html"
-
-
-def make_offline(site_dir: Path) -> None:
-    """Copy the vendored libraries into a built site and point each page at them instead of CDNs."""
-    shutil.copytree(
-        STATIC_DIR, site_dir / VENDOR_DIR, ignore=shutil.ignore_patterns("README.md", "*.sh"), dirs_exist_ok=True
-    )
-    for page in site_dir.rglob("*.html"):
-        root = Path(os.path.relpath(site_dir, page.parent)).as_posix()
-        text = localize_page(page.read_text(encoding="utf-8"), "" if root == "." else f"{root}/")
-        remaining = remote_assets(text)
-        if remaining:
-            raise DataDocsError(f"{page} still loads {remaining}; vendor them in {STATIC_DIR} and map them")
-        page.write_text(text, encoding="utf-8")
-
-
-def localize_page(text: str, root_prefix: str) -> str:
-    """Point a page's CDN and static/ assets at `root_prefix` + their local path; drop integrity/crossorigin.
-
-    GX miscounts the depth of validation pages for the favicon, so every relative static/ path is
-    re-anchored at the site root too.
-    """
-
-    def local(match: re.Match[str]) -> str:
-        path = LOCAL_ASSETS.get(match.group(3).split("?", 1)[0])
-        return match.group(0) if path is None else f"{match.group(1)}{match.group(2)}{root_prefix}{path}"
-
-    def fix(tag: re.Match[str]) -> str:
-        found = tag.group(0)
-        if not found.lower().startswith("<style"):
-            found = _SRI_ATTR.sub("", found)
-        found = _LOCAL_STATIC.sub(lambda m: f"{m.group(1)}{m.group(2)}{root_prefix}static/", found)
-        return _ASSET_URL.sub(local, found)
-
-    return _ASSET_TAG.sub(fix, text)
-
-
-def remote_assets(text: str) -> list[str]:
-    """The http(s) URLs a page would fetch by itself: scripts, stylesheets, images, CSS url()s (not links)."""
-    return [url.group(3) for tag in _ASSET_TAG.finditer(text) for url in _ASSET_URL.finditer(tag.group(0))]
 
 
 def _store_display_copy(context: Any, result: Any, run_name: str) -> Any:

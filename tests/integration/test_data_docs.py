@@ -13,7 +13,8 @@ import pytest
 
 from flows.dataset import load_dataset
 from flows.stages.validate import validation_view
-from flows.validation.docs import DataDocsError, build_run_docs, localize_page, make_offline, remote_assets
+from flows.validation.docs import DataDocsError, build_run_docs
+from flows.validation.offline import localize_page, make_offline, remote_assets
 from flows.validation.runner import SuiteRunner
 from tests.factories import EXPECTATIONS_DIR, make_frame
 

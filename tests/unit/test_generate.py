@@ -20,9 +20,9 @@ from flows.generate import (
     GeneratedFile,
     answer_key_path,
     generate_sales,
-    main,
     write_generated,
 )
+from flows.generate.cli import main
 
 ROWS = 1000
 SEED = 42
