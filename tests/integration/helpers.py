@@ -27,3 +27,19 @@ def scalar(url: str, sql: str, **params: object) -> object:
             return conn.execute(sa.text(sql), params).scalar()
     finally:
         engine.dispose()
+
+
+def at_revision(url: str, revision: str) -> sa.Engine:
+    """An engine on `url` whose schema has been migrated to `revision` (not head)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from flows.storage.migrate import MIGRATIONS
+
+    engine = sa.create_engine(normalize_url(url))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    return engine

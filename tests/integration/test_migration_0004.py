@@ -6,26 +6,14 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
-from flows.storage.engine import normalize_url
-from flows.storage.migrate import MIGRATIONS, upgrade_to_head
-
-
-def _at_revision(url: str, revision: str) -> sa.Engine:
-    engine = sa.create_engine(normalize_url(url))
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
-    return engine
+from flows.storage.migrate import upgrade_to_head
+from tests.integration.helpers import at_revision
 
 
 def test_upgrade_keeps_sales_rows_and_frees_findings_from_raw_sales(database_url: str) -> None:
     """Rows written under 0003 survive; raw_sales says 'sales'; ids continue; findings may name other raw tables."""
-    engine = _at_revision(database_url, "0003")
+    engine = at_revision(database_url, "0003")
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE id_blocks SET next_id = 41 WHERE table_name = 'raw_sales'"))
