@@ -80,7 +80,7 @@ def test_deployment_run_processes_the_incoming_folder(stack: tuple[Stack, Path])
     assert any(runs["run_id"].iloc[0] in str(a["data"]) for a in artifacts)
     logs = _api(running, "/logs/filter", {"logs": {"flow_run_id": {"any_": [stored_flow_run]}}, "limit": 200})
     messages = [entry["message"] for entry in logs]
-    assert any(m.startswith("ingest: 800 rows stored") for m in messages), messages[:20]
+    assert any(m.startswith("chunk 1: 800 rows, ") for m in messages), messages[:20]
     assert any(m.startswith("finalize: reconciled 800") for m in messages)
 
 

@@ -97,6 +97,6 @@ def test_password_appears_nowhere_a_run_leaves_traces(password_url: tuple[str, s
         "Data Docs": "\n".join(p.read_text(errors="replace") for p in docs.rglob("*") if p.is_file()),
         "database rows": statuses,
     }
-    assert "sales-pipeline" in places["Prefect API"] and "<html" in places["Data Docs"]
+    assert "dataset-pipeline" in places["Prefect API"] and "<html" in places["Data Docs"]
     leaks = [place for place, text in places.items() if password in text]
     assert not leaks, f"the password leaked into: {leaks}"
