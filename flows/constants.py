@@ -45,6 +45,7 @@ class LockKey(IntEnum):
     """Fixed PostgreSQL advisory-lock keys (per-file and per-run keys are derived from digests)."""
 
     SCHEMA_CHANGES = 7250001  # migrations and dataset table creation: no two processes race on DDL
+    PAUSE = 7250002  # a run told to pause (PAUSE_AT) waits at that point while another session holds this
 
 
 RECORD_COUNT = "record_count"  # the measure every analytics breakdown carries besides the spec's sums

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Limits: a file over either is REJECTED before any of its rows is stored.
     max_file_bytes: int = 2 * 1024**3
     max_file_rows: int = 20_000_000
+    # A diagnostic and test hook: a run waits at this point (opened, indexed, chunk-N, finalize) while another
+    # session holds the PAUSE advisory lock (PostgreSQL only), so a fault can be injected mid-run, deterministically.
+    pause_at: str = ""
     # The incoming flow leaves files modified this recently for the next pickup (they may still be written).
     incoming_settle_seconds: float = 5.0
 

@@ -39,17 +39,6 @@ def run_lock(url: str, run_id: str) -> Iterator[None]:
         yield
 
 
-def is_abandoned(conn: Connection, run_id: str) -> bool:
-    """True when no live session holds the run's lock (PostgreSQL only; SQLite cannot tell, so False)."""
-    if conn.dialect.name != "postgresql":
-        return False
-    key = lock_key(run_id)
-    if not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar():
-        return False
-    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-    return True
-
-
 @contextmanager
 def _advisory_lock(url: str, key: int) -> Iterator[None]:
     """A session-level lock on its own connection; if the process dies, the server drops both."""
@@ -78,5 +67,15 @@ def _advisory_lock(url: str, key: int) -> Iterator[None]:
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-            conn.commit()
+            _unlock(conn, key)
+
+
+def _unlock(conn: Connection, key: int) -> None:
+    """Release the lock; if its connection was lost meanwhile, the server already released it with the session."""
+    try:
+        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+        conn.commit()
+    except Exception as exc:
+        if not is_transient_error(exc):
+            raise
+        _log.warning("the lock's connection was lost (%s); the server released the lock with it", type(exc).__name__)

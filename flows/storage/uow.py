@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from flows.constants import LockKey
 from flows.dataset import DatasetSpec
 from flows.storage.migrate import upgrade
 from flows.storage.records import DatasetRecords
@@ -41,6 +42,13 @@ class SqlUnitOfWork:
         finally:
             self._connection.close()
             self._connection = None
+
+    def pause(self) -> None:
+        """Wait, inside this transaction, while another session holds the pause lock (PostgreSQL; else nothing)."""
+        assert self._connection is not None
+        if self._connection.dialect.name == "postgresql":
+            key = int(LockKey.PAUSE)
+            self._connection.exec_driver_sql(f"SELECT pg_advisory_lock({key}), pg_advisory_unlock({key})")
 
     def prepare(self, spec: DatasetSpec) -> None:
         """Bring the schema to the newest migration and create the dataset's tables if they are missing."""

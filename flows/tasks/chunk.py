@@ -8,7 +8,7 @@ from flows import service
 from flows.records import ChunkRef, ChunkResult, FilePlan, RunContext
 from flows.service.audit import utc_now
 from flows.startup import configure_process
-from flows.tasks.common import STORAGE_TASK, unit_of_work
+from flows.tasks.common import STORAGE_TASK, pause_point, unit_of_work
 from flows.validation.runner import runner_for
 
 
@@ -19,6 +19,7 @@ def process_chunk(run: RunContext, plan: FilePlan, chunk: ChunkRef, rejected: bo
     runner = None if rejected else runner_for(run.spec.suite)
     with unit_of_work() as uow:
         result = service.process_chunk(uow, run, plan, chunk, runner)
+        pause_point(f"chunk-{chunk.number}", uow)  # the chunk's rows written, not yet committed
     log, share = get_run_logger(), result.last_row / plan.rows if plan.rows else 1.0
     elapsed = max((utc_now() - run.started_at).total_seconds(), 1e-9)
     log.info("chunk %d: %d rows, %d clean, %d quarantined", chunk.number, result.rows, result.clean, result.exceptions)

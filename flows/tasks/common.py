@@ -42,6 +42,17 @@ def unit_of_work() -> Iterator[SqlUnitOfWork]:
         yield uow
 
 
+def pause_point(name: str, uow: SqlUnitOfWork | None = None) -> None:
+    """Wait here while the pause lock is held, if PAUSE_AT names this point (in `uow`'s transaction if given)."""
+    if get_settings().pause_at != name:
+        return
+    if uow is not None:
+        uow.pause()
+        return
+    with unit_of_work() as fresh:
+        fresh.pause()
+
+
 def masked(text: str) -> str:
     """`text` with the database password removed, safe for logs, errors and the database."""
     return mask_secrets(text, database_url())

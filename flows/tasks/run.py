@@ -13,7 +13,7 @@ from flows import service
 from flows.records import ChunkResult, FilePlan, RunContext, RunSummary, SchemaCheck
 from flows.report import failures_table, summary_markdown
 from flows.settings import get_settings
-from flows.tasks.common import STORAGE_TASK, load_spec, masked, unit_of_work
+from flows.tasks.common import STORAGE_TASK, load_spec, masked, pause_point, unit_of_work
 from flows.validation.runner import runner_for
 
 
@@ -32,6 +32,7 @@ def open_run(source: str, dataset: str | None, chunk_rows: int | None, run_id: s
             max_file_bytes=settings.max_file_bytes,
             work_root=settings.work_dir,
         )
+    pause_point("opened")
     for stale in opened.abandoned:
         log.warning("run %s abandoned (its process stopped); marked FAILED, partial results deleted", stale)
     log.info("run %s: %s (%s) with suite %s@%s", run_id, source, spec.name, spec.suite.name, spec.suite.version)
@@ -44,6 +45,7 @@ def index_file(run: RunContext) -> FilePlan:
     settings = get_settings()
     with unit_of_work() as uow:
         plan = service.plan_file(uow, run, settings.max_file_bytes, settings.max_file_rows)
+    pause_point("indexed")
     get_run_logger().info(
         "index: %d rows in %d chunks, %d rows share a business key", plan.rows, len(plan.chunks), len(plan.keys.members)
     )
@@ -75,6 +77,7 @@ def finalize_run(run: RunContext, plan: FilePlan, chunks: Sequence[ChunkResult])
     """Store the analytics, reconcile, and mark the run COMPLETED if it balances (all in one transaction)."""
     with unit_of_work() as uow:
         summary = service.finalize_run(uow, run, plan, chunks)
+        pause_point("finalize", uow)  # analytics and COMPLETED written, not yet committed
     get_run_logger().info(
         "finalize: reconciled %d = %d clean + %d exceptions",
         summary.raw_count,

@@ -72,10 +72,12 @@ def wait_until_paused(
 def start_run(
     source: Path, url: str, docs: Path, pause_at: str, *extra: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
-    """The command line on `source`, in its own process, told to pause at `pause_at`; output to `<docs>.log`."""
+    """The command line on `source`, in its own process, told to pause at `pause_at`; output to `<docs>.log`,
+    chunks spilled beside `docs` in `work/`."""
     from prefect.settings import PREFECT_API_URL
 
     environment = {**os.environ, "DATABASE_URL": url, "DOCS_DIR": str(docs), "PAUSE_AT": pause_at}
+    environment["WORK_DIR"] = str(docs.with_name("work"))
     environment["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
     environment.update(env or {})
     command = [sys.executable, "-m", "flows.pipeline", "--source", str(source), "--chunk-rows", "1000", *extra]

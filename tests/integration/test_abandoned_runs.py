@@ -1,11 +1,13 @@
-"""kill -9 mid-run on PostgreSQL: the next run marks the abandoned run FAILED and removes its partial results."""
+"""kill -9 mid-run on PostgreSQL: the next run marks the abandoned run FAILED and removes its partial results.
+
+Each run is held at a pause point (tests/integration/pausing.py) before it is killed, so it is
+provably mid-flight, with exactly the state that point promises, whatever the machine's load.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,85 +15,95 @@ import pytest
 
 from flows.generate import DefectRates, generate_sales, write_generated
 from flows.pipeline import run_pipeline
-from tests.conftest import ROOT
 from tests.factories import make_frame, write_csv
 from tests.integration.helpers import read_table, scalar
+from tests.integration.pausing import pause_lock, release, start_run, wait_until_paused
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 DERIVED = ["clean_sales", "exceptions", "validation_results", "analytics_summary"]
+ROWS = 5_000  # five chunks of 1,000
+RUNNING = "SELECT run_id FROM pipeline_runs WHERE status = 'RUNNING'"
 
 
-def _start_run(source: Path, url: str, docs: Path) -> subprocess.Popen[bytes]:
-    from prefect.settings import PREFECT_API_URL
-
-    env = {**os.environ, "DATABASE_URL": url, "DOCS_DIR": str(docs), "PREFECT_API_URL": str(PREFECT_API_URL.value())}
-    command = [sys.executable, "-m", "flows.pipeline", "--source", str(source), "--chunk-rows", "1000"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def count(url: str, table: str, run_id: str) -> int:
+    """Committed rows of a run in a table, seen from another session."""
+    return int(scalar(url, f"SELECT COUNT(*) FROM {table} WHERE run_id = :r", r=run_id))  # type: ignore[arg-type]
 
 
-def _wait_for_clean_rows(url: str, process: subprocess.Popen[bytes], timeout_s: float = 120) -> str:
-    """The id of the RUNNING run once it has written clean rows (mid-run)."""
-    return _wait_for(url, process, "clean_sales", timeout_s)
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], table: str | None, timeout_s: float = 120) -> str:
-    """The id of the RUNNING run once `table` holds rows of it (None: as soon as the run is recorded)."""
+def wait_for_no_other_sessions(url: str, timeout_s: float = 60) -> None:
+    """Until every session of the killed process has ended (a killed client's backends exit on their own)."""
+    others = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            run_id = scalar(url, "SELECT run_id FROM pipeline_runs WHERE status = 'RUNNING'")
-            if run_id and (table is None or scalar(url, f"SELECT COUNT(*) FROM {table} WHERE run_id = :r", r=run_id)):
-                return str(run_id)
-        except Exception:  # noqa: BLE001 - the tables may not exist yet
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"the run never reached its first rows in {table}")
+    while scalar(url, others) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not scalar(url, others), "the killed run's sessions did not end"
 
 
-@pytest.mark.parametrize("point", [None, "raw_sales", "validation_results", "clean_sales"])
+def _source(tmp_path: Path) -> Path:
+    source = tmp_path / "day.csv"
+    write_generated(generate_sales(ROWS, seed=5), source, 5, DefectRates(), tmp_path / "day.answers.json")
+    return source
+
+
+# point -> raw rows of the run committed when it is held there (chunks of 1,000, committed one by one)
+POINTS = {"opened": 0, "chunk-1": 0, "chunk-3": 2_000, "finalize": ROWS}
+
+
+@pytest.mark.parametrize("point", list(POINTS))
 def test_killed_run_is_cleaned_up_and_rerun_yields_one_result(
-    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str | None
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str
 ) -> None:
     """It leaves a run killed at any point RUNNING; the next run marks it FAILED, deletes its results, completes."""
-    pipeline_env = postgres_url
     monkeypatch.setenv("DATABASE_URL", postgres_url)
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
-    source = tmp_path / "day.csv"
-    write_generated(generate_sales(30_000, seed=5), source, 5, DefectRates(), tmp_path / "day.answers.json")
-    process = _start_run(source, pipeline_env, tmp_path / "docs")
-    killed = _wait_for(pipeline_env, process, point)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
-    assert scalar(pipeline_env, "SELECT status FROM pipeline_runs WHERE run_id = :r", r=killed) == "RUNNING"
+    monkeypatch.setenv("WORK_DIR", str(tmp_path / "work"))
+    source = _source(tmp_path)
+    with pause_lock(postgres_url) as holder:
+        process = start_run(source, postgres_url, tmp_path / "docs", point)
+        wait_until_paused(holder, process)
+        killed = str(scalar(postgres_url, RUNNING))
+        assert (tmp_path / "work" / killed).is_dir() == point.startswith("chunk")  # spilled, not yet done
+        assert count(postgres_url, "raw_sales", killed) == POINTS[point]  # what the point promises is committed
+        landed = count(postgres_url, "clean_sales", killed) + count(postgres_url, "exceptions", killed)
+        assert landed == min(POINTS[point], ROWS) and count(postgres_url, "analytics_summary", killed) == 0
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        release(holder)
+    wait_for_no_other_sessions(postgres_url)
+    assert scalar(postgres_url, "SELECT status FROM pipeline_runs WHERE run_id = :r", r=killed) == "RUNNING"
 
     summary = run_pipeline(source=str(source))
 
-    assert summary.status == "COMPLETED" and summary.raw_count == 30_000
-    runs = read_table(pipeline_env, "pipeline_runs").set_index("run_id")
-    assert runs.at[killed, "status"] == "FAILED" and "abandoned" in runs.at[killed, "status_reason"]
+    assert summary.status == "COMPLETED" and summary.raw_count == ROWS
+    runs = read_table(postgres_url, "pipeline_runs").set_index("run_id")
+    assert runs.at[killed, "status"] == "FAILED"
+    assert (
+        runs.at[killed, "status_reason"]
+        == "abandoned: its process stopped (killed or disconnected) before the run finished"
+    )
     assert (runs["status"] == "COMPLETED").sum() == 1
     for table in DERIVED:
-        assert scalar(pipeline_env, f"SELECT COUNT(*) FROM {table} WHERE run_id = :r", r=killed) == 0, table
-    if point is not None:  # raw rows are never deleted (killed right at the start, there may be none yet)
-        assert scalar(pipeline_env, "SELECT COUNT(*) FROM raw_sales WHERE run_id = :r", r=killed)
+        assert count(postgres_url, table, killed) == 0, table
+    assert count(postgres_url, "raw_sales", killed) == POINTS[point]  # what was received is never deleted
+    assert not (tmp_path / "work" / killed).exists()  # the abandoned run's spill folder went with it
 
 
 def test_live_run_is_not_taken_for_abandoned(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """It starts a second file's run while the first is mid-run: the first is left alone and both complete."""
+    """It runs a second file while the first is held mid-run: the first is left alone and both complete."""
     monkeypatch.setenv("DATABASE_URL", postgres_url)
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
-    first = tmp_path / "big.csv"
-    write_generated(generate_sales(30_000, seed=6), first, 6, DefectRates(), tmp_path / "big.answers.json")
-    second = write_csv(tmp_path / "small.csv", make_frame(20))
-    process = _start_run(first, postgres_url, tmp_path / "docs")
-    live = _wait_for_clean_rows(postgres_url, process)
-
-    summary = run_pipeline(source=str(second))
-    still = scalar(postgres_url, "SELECT status FROM pipeline_runs WHERE run_id = :r", r=live)
-    assert process.wait(timeout=300) == 0
+    first, second = _source(tmp_path), write_csv(tmp_path / "small.csv", make_frame(20))
+    with pause_lock(postgres_url) as holder:
+        process = start_run(first, postgres_url, tmp_path / "docs", "chunk-2")
+        wait_until_paused(holder, process)
+        live = str(scalar(postgres_url, RUNNING))
+        summary = run_pipeline(source=str(second))  # its open_run looks for abandoned runs of the dataset
+        still = scalar(postgres_url, "SELECT status FROM pipeline_runs WHERE run_id = :r", r=live)
+        release(holder)
+        assert process.wait(timeout=300) == 0
 
     assert (summary.status, summary.raw_count, still) == ("COMPLETED", 20, "RUNNING")
     runs = read_table(postgres_url, "pipeline_runs").set_index("run_id")
-    assert runs.at[live, "status"] == "COMPLETED" and runs.at[live, "raw_count"] == 30_000
+    assert runs.at[live, "status"] == "COMPLETED" and runs.at[live, "raw_count"] == ROWS

@@ -1,7 +1,8 @@
-"""Database faults for real: a connection severed mid-load, and PostgreSQL down at start."""
+"""Database faults for real: every connection severed mid-chunk, and PostgreSQL down at start."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -11,56 +12,77 @@ from pathlib import Path
 import pytest
 
 from flows.generate import DefectRates, generate_sales, write_generated
-from flows.pipeline import run_pipeline
 from tests.conftest import ROOT, _admin_connection
 from tests.factories import make_frame, write_csv
 from tests.integration.helpers import scalar
-from tests.integration.test_abandoned_runs import DERIVED, _start_run, _wait_for_clean_rows
+from tests.integration.pausing import pause_lock, release, start_run, wait_until_paused
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+ROWS = 5_000
+
+
+async def _task_attempts(flow_run_id: str, name: str) -> int:
+    """How many times the flow run's task `name` ran (1 when it never retried)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterName
+
+    async with get_client() as client:
+        runs = await client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=[name])),
+        )
+    (run,) = runs
+    return int(run.run_count)
 
 
 @pytest.mark.postgres
-def test_connection_severed_mid_load_leaves_one_complete_result(
-    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_connection_severed_mid_chunk_is_retried_and_the_run_completes_exactly(
+    postgres_url: str, tmp_path: Path
 ) -> None:
-    """It survives pg_terminate_backend mid-load: retried or FAILED, never half-written; a rerun gives one result."""
-    monkeypatch.setenv("DATABASE_URL", postgres_url)
-    monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
+    """It loses every connection while chunk 2 is written but not committed; the chunk's task retries it whole."""
     source = tmp_path / "day.csv"
-    write_generated(generate_sales(30_000, seed=8), source, 8, DefectRates(), tmp_path / "day.answers.json")
-    process = _start_run(source, postgres_url, tmp_path / "docs")
-    run_id = _wait_for_clean_rows(postgres_url, process)
+    write_generated(generate_sales(ROWS, seed=8), source, 8, DefectRates(), tmp_path / "day.answers.json")
     database = postgres_url.rsplit("/", 1)[1]
-    admin = _admin_connection()
-    with admin.cursor() as cursor:  # sever every connection the pipeline holds, from another session
-        cursor.execute(
-            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = %s AND pid <> pg_backend_pid()",
-            (database,),
-        )
-        assert cursor.fetchone()[0] >= 1
-    admin.close()
-    process.wait(timeout=300)
+    with pause_lock(postgres_url) as holder:
+        process = start_run(source, postgres_url, tmp_path / "docs", "chunk-2")
+        paused = wait_until_paused(holder, process)
+        run_id = str(scalar(postgres_url, "SELECT run_id FROM pipeline_runs WHERE status = 'RUNNING'"))
+        assert scalar(postgres_url, "SELECT COUNT(*) FROM raw_sales WHERE run_id = :r", r=run_id) == 1_000
+        admin = _admin_connection()
+        with admin.cursor() as cursor:  # sever every connection the pipeline holds, from another session
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid NOT IN (pg_backend_pid(), %s)",
+                (database, holder.info.backend_pid),
+            )
+            pids = [row[0] for row in cursor.fetchall()]
+            assert paused in pids and len(pids) >= 2  # the paused chunk and the run's lock, at least
+            cursor.execute("SELECT COUNT(pg_terminate_backend(pid)) FROM unnest(%s::int[]) AS pid", (pids,))
+        admin.close()
+        release(holder)
+        assert process.wait(timeout=300) == 0, (tmp_path / "docs.log").read_text()[-3000:]
 
-    status = scalar(postgres_url, "SELECT status FROM pipeline_runs WHERE run_id = :r", r=run_id)
-    assert status in {"COMPLETED", "FAILED", "RUNNING"}
-    if status == "COMPLETED":  # the storage tasks retried the lost transaction: the result must be exact
-        assert scalar(postgres_url, "SELECT raw_count FROM pipeline_runs WHERE run_id = :r", r=run_id) == 30_000
-        landed = (
-            "SELECT (SELECT COUNT(*) FROM clean_sales WHERE run_id = :r)"
-            " + (SELECT COUNT(*) FROM exceptions WHERE run_id = :r)"
-        )
-        assert scalar(postgres_url, landed, r=run_id) == 30_000
-        return
-    # Not completed: nothing half-written may count as a result, and a rerun yields exactly one complete result.
-    summary = run_pipeline(source=str(source))
-    assert summary.status == "COMPLETED"
-    assert scalar(postgres_url, "SELECT status FROM pipeline_runs WHERE run_id = :r", r=run_id) == "FAILED"
-    for table in DERIVED:
-        assert scalar(postgres_url, f"SELECT COUNT(*) FROM {table} WHERE run_id = :r", r=run_id) == 0, table
-    assert scalar(postgres_url, "SELECT COUNT(*) FROM pipeline_runs WHERE status = 'COMPLETED'") == 1
-    assert summary.counts["clean_sales"] + summary.counts["exceptions"] == 30_000
+    row = "SELECT status, raw_count, clean_count + exception_count FROM pipeline_runs WHERE run_id = :r"
+    assert tuple(scalar_row(postgres_url, row, run_id)) == ("COMPLETED", ROWS, ROWS)
+    landed = "SELECT (SELECT COUNT(*) FROM clean_sales WHERE run_id = :r)"
+    landed += " + (SELECT COUNT(*) FROM exceptions WHERE run_id = :r)"
+    assert scalar(postgres_url, landed, r=run_id) == ROWS
+    assert scalar(postgres_url, "SELECT COUNT(*) FROM raw_sales WHERE run_id = :r", r=run_id) == ROWS
+    flow_run_id = str(scalar(postgres_url, "SELECT flow_run_id FROM pipeline_runs WHERE run_id = :r", r=run_id))
+    assert asyncio.run(_task_attempts(flow_run_id, "Process chunk 2")) == 2  # it was retried, once
+
+
+def scalar_row(url: str, sql: str, run_id: str) -> tuple[object, ...]:
+    """One row of a query, as a tuple."""
+    import sqlalchemy as sa
+
+    from flows.storage.engine import normalize_url
+
+    engine = sa.create_engine(normalize_url(url))
+    try:
+        with engine.connect() as conn:
+            return tuple(conn.execute(sa.text(sql), {"r": run_id}).one())
+    finally:
+        engine.dispose()
 
 
 def test_postgres_down_at_start_retries_then_fails_clearly(tmp_path: Path) -> None:
