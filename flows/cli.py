@@ -22,13 +22,16 @@ def main(run_pipeline: Callable[..., RunSummary], argv: list[str] | None = None)
     parser.add_argument("--source", required=True, help="path of the CSV file to process")
     parser.add_argument("--dataset", help="dataset spec in expectations/ (default: DEFAULT_DATASET, else sales)")
     parser.add_argument("--chunk-rows", type=int, help="rows per chunk (default: CHUNK_ROWS or 250,000)")
+    parser.add_argument("--task-runner", choices=("threads", "dask", "serial"), help="where chunks run (TASK_RUNNER)")
     args = parser.parse_args(argv)
     from flows.startup import configure_process
     from flows.tasks.common import masked
 
     configure_process()
     try:
-        summary = run_pipeline(source=args.source, dataset=args.dataset, chunk_rows=args.chunk_rows)
+        summary = run_pipeline(
+            source=args.source, dataset=args.dataset, chunk_rows=args.chunk_rows, task_runner=args.task_runner
+        )
     except Exception as error:  # noqa: BLE001 - the CLI's job is a one-line reason, not a traceback
         message = masked(f"{type(error).__name__}: {error}")
         print(f"FAILED: {message.splitlines()[0] if message else type(error).__name__}", file=sys.stderr)

@@ -30,7 +30,7 @@ from flows.tasks.incoming import earlier_run, file_away, list_incoming, prepare_
 
 @flow(name="process-incoming")
 def process_incoming(
-    incoming: str = "data/incoming", dataset: str | None = None, force: bool = False
+    incoming: str = "data/incoming", dataset: str | None = None, force: bool = False, task_runner: str | None = None
 ) -> dict[str, str]:
     """Run the pipeline once per CSV in the incoming folder, oldest first, and file each file away."""
     configure_process()
@@ -38,7 +38,7 @@ def process_incoming(
     outcomes: dict[str, str] = {}
     prepare_database(dataset)
     for path in list_incoming(folder):
-        status = _process_file(path, folder, dataset, force)
+        status = _process_file(path, folder, dataset, force, task_runner)
         if status:
             outcomes[path.name] = status
     failed = sorted(name for name, status in outcomes.items() if status == RunStatus.FAILED)
@@ -47,7 +47,7 @@ def process_incoming(
     return outcomes
 
 
-def _process_file(path: Path, folder: Path, dataset: str | None, force: bool) -> str | None:
+def _process_file(path: Path, folder: Path, dataset: str | None, force: bool, task_runner: str | None) -> str | None:
     """Process one file under its sha256 lock, so a concurrent pickup of the same bytes waits, then skips it."""
     try:
         sha256 = file_sha256(path)
@@ -61,7 +61,7 @@ def _process_file(path: Path, folder: Path, dataset: str | None, force: bool) ->
             file_away(path, folder.parent / "processed", record_skip(path, dataset, earlier))
             return RunStatus.SKIPPED
         try:
-            summary = run_pipeline(source=str(path), dataset=dataset)
+            summary = run_pipeline(source=str(path), dataset=dataset, task_runner=task_runner)
         except Exception as error:  # noqa: BLE001 - one bad run must not stop the other files
             get_run_logger().error("%s failed and stays in %s: %s", path.name, folder, type(error).__name__)
             return RunStatus.FAILED

@@ -21,7 +21,7 @@ from flows.tasks import (
     finalize_run,
     index_file,
     open_run,
-    process_chunk,
+    process_chunks,
     publish_report,
     reject_run,
     run_alive,
@@ -39,14 +39,19 @@ def _flow_run_name() -> str:
 
 
 @flow(name="dataset-pipeline", flow_run_name=_flow_run_name, validate_parameters=True)
-def run_pipeline(source: str, dataset: str | None = None, chunk_rows: int | None = None) -> RunSummary:
-    """Stream one CSV in chunks: validate with its GX suite, quarantine failures, load, aggregate, reconcile."""
+def run_pipeline(
+    source: str, dataset: str | None = None, chunk_rows: int | None = None, task_runner: str | None = None
+) -> RunSummary:
+    """Stream one CSV in chunks: validate with its GX suite, quarantine failures, load, aggregate, reconcile.
+
+    `task_runner` (threads, dask or serial; default TASK_RUNNER) says where the chunks run.
+    """
     configure_process()
     run_id = str(uuid.uuid4())
     with run_alive(run_id):  # held while the run lives: a RUNNING run whose lock is free was abandoned
         run = open_run(source, dataset, chunk_rows, run_id)
         try:
-            summary = _stages(run)
+            summary = _stages(run, task_runner)
         except Exception as error:
             fail_run(run, error)
             raise
@@ -54,12 +59,12 @@ def run_pipeline(source: str, dataset: str | None = None, chunk_rows: int | None
         return summary
 
 
-def _stages(run: RunContext) -> RunSummary:
+def _stages(run: RunContext, task_runner: str | None) -> RunSummary:
     """Index, schema check, the chunks (ingest, validate, route, transform, analyse), Data Docs, finalize."""
     try:
         plan = index_file(run)
         schema = check_schema(run, plan)
-        chunks = [process_chunk(run, plan, chunk, schema.rejection is not None) for chunk in plan.chunks]
+        chunks = process_chunks(run, plan, schema.rejection is not None, task_runner)
         build_docs(run, schema, chunks)
         if schema.rejection:
             return reject_run(run, schema.rejection)

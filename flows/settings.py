@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     prefect_ui_url: str = "http://127.0.0.1:4200"
     # Rows per chunk: memory is bounded by the chunk, not the file (GX needs ~650 MB per 1M rows).
     chunk_rows: int = 250_000
+    # Where chunk tasks run: threads (default), dask, or serial (one after the other, for debugging); at most
+    # CHUNKS_IN_FLIGHT run at once. With dask, DASK_ADDRESS names a running scheduler (tcp://host:8786);
+    # without it a LocalCluster of DASK_WORKERS processes is started for the run.
+    task_runner: str = "threads"
+    chunks_in_flight: int = 2
+    dask_address: str | None = None
+    dask_workers: int = 2
     # Limits: a file over either is REJECTED before any of its rows is stored.
     max_file_bytes: int = 2 * 1024**3
     max_file_rows: int = 20_000_000

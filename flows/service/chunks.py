@@ -2,10 +2,15 @@
 
 Given the run context, the file plan and the chunk's location, any process that can read the run's
 work folder and reach the database can do it; record ids are the ones the plan reserved, so the
-tables are the same whatever order chunks finish in.
+tables are the same whatever order chunks finish in. Everything is computed first and written at
+the end, so the chunk's transaction is short: concurrent chunks overlap their computing, and on
+SQLite (one writer at a time) they queue only for the writes.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -23,48 +28,62 @@ from flows.stages.validate import row_findings, validation_view
 from flows.validation.runner import SuiteRunner
 
 
+@dataclass
+class _Writes:
+    """What the chunk will write, table by table in order, and its audit events."""
+
+    frames: list[tuple[str, pd.DataFrame]]
+    events: list[dict[str, Any]]
+
+
 def process_chunk(
     uow: UnitOfWork, run: RunContext, plan: FilePlan, chunk: ChunkRef, runner: SuiteRunner | None
 ) -> ChunkResult:
     """Store the chunk's rows as received; unless the file is rejected (`runner` None), validate, quarantine,
     type and store the clean rows, and return the chunk's partial analytics."""
-    spec, events = run.spec, []
+    spec = run.spec
     clock = StageClock(run, "ingest")
     text = read_spilled(chunk)
     first_id, first_row = plan.first_id + chunk.first_position, chunk.first_position + 1
     raw = to_raw_rows(text, spec, first_id, run.run_id, run.source_name, run.started_at, first_row)
-    uow.records.write(spec.raw_table, raw)
-    events += clock.done(len(text), len(raw), first_row=first_row)
+    writes = _Writes(frames=[(spec.raw_table, raw)], events=clock.done(len(text), len(raw), first_row=first_row))
     result = ChunkResult(number=chunk.number, rows=len(text), last_row=chunk.first_position + len(text))
-    if runner is None:  # a rejected file's rows are still stored, never validated
-        uow.runs.record_audit(events)
-        return result
-    text.index = pd.Index(raw["id"].to_numpy(), name=RECORD_ID)
+    if runner is not None:  # a rejected file's rows are still stored, never validated
+        text.index = pd.Index(raw["id"].to_numpy(), name=RECORD_ID)
+        result = _check_and_type(run, plan, text, runner, writes, result)
+    for table, frame in writes.frames:
+        uow.records.write(table, frame)
+    uow.runs.record_audit(writes.events)
+    return result
 
+
+def _check_and_type(
+    run: RunContext, plan: FilePlan, text: pd.DataFrame, runner: SuiteRunner, writes: _Writes, result: ChunkResult
+) -> ChunkResult:
+    """Validate, route and type the chunk's rows (indexed by record id), adding what they write to `writes`."""
+    spec, tag = run.spec, {"run_id": run.run_id, "dataset": run.dataset}
     clock = StageClock(run, "validate")
     outcome = runner.validate(validation_view(text, text.index.to_series(), spec.missing_values))
     positions = text.index.to_numpy() - plan.first_id
     rules = spec.suite.rules
     findings = with_file_wide_duplicates(row_findings(outcome.findings), plan.keys, positions, plan.first_id, rules)
-    uow.records.write("validation_results", findings.assign(run_id=run.run_id, dataset=spec.name))
-    flagged = findings[RECORD_ID].nunique()
-    events += clock.done(len(text), flagged, findings=len(findings))
+    writes.frames.append(("validation_results", findings.assign(**tag)))
+    writes.events += clock.done(len(text), findings[RECORD_ID].nunique(), findings=len(findings))
 
     clock = StageClock(run, "route")
     routed = split_failures(text, findings)
-    uow.records.write("exceptions", routed.exceptions.assign(run_id=run.run_id, dataset=spec.name))
-    events += clock.done(len(text), len(routed.clean_ids), exceptions=len(routed.exceptions))
+    writes.frames.append(("exceptions", routed.exceptions.assign(**tag)))
+    writes.events += clock.done(len(text), len(routed.clean_ids), exceptions=len(routed.exceptions))
 
     clock = StageClock(run, "transform")
     clean_view = validation_view(text.loc[routed.clean_ids], routed.clean_ids.to_series(), spec.missing_values)
     typed = type_clean_rows(clean_view, spec)
-    uow.records.write(spec.clean_table, typed.clean.reset_index().assign(run_id=run.run_id, dataset=spec.name))
-    uow.records.write("exceptions", typed.rejects.assign(run_id=run.run_id, dataset=spec.name))
-    events += clock.done(len(routed.clean_ids), len(typed.clean), rejected=len(typed.rejects))
-    uow.runs.record_audit(events)
+    writes.frames.append((spec.clean_table, typed.clean.reset_index().assign(**tag)))
+    writes.frames.append(("exceptions", typed.rejects.assign(**tag)))
+    writes.events += clock.done(len(routed.clean_ids), len(typed.clean), rejected=len(typed.rejects))
     return ChunkResult(
-        number=chunk.number,
-        rows=len(text),
+        number=result.number,
+        rows=result.rows,
         last_row=result.last_row,
         clean=len(typed.clean),
         exceptions=len(routed.exceptions) + len(typed.rejects),

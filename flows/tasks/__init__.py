@@ -12,6 +12,7 @@ from flows.tasks.run import (
     publish_report,
     reject_run,
 )
+from flows.tasks.runners import process_chunks
 
 __all__ = [
     "build_docs",
@@ -22,6 +23,7 @@ __all__ = [
     "index_file",
     "open_run",
     "process_chunk",
+    "process_chunks",
     "publish_report",
     "reject_run",
     "run_alive",

@@ -14,7 +14,7 @@ from flows.records import ChunkResult, FilePlan, RunContext, RunSummary, SchemaC
 from flows.report import failures_table, summary_markdown
 from flows.settings import get_settings
 from flows.tasks.common import STORAGE_TASK, load_spec, masked, pause_point, unit_of_work
-from flows.validation.runner import runner_for
+from flows.validation.runner import borrowed_runner
 
 
 @task(name="Open run", **STORAGE_TASK)
@@ -30,7 +30,7 @@ def open_run(source: str, dataset: str | None, chunk_rows: int | None, run_id: s
             flow_run_id=str(flow_run.id) if flow_run.id else None,
             chunk_rows=chunk_rows or settings.chunk_rows,
             max_file_bytes=settings.max_file_bytes,
-            work_root=settings.work_dir,
+            work_root=settings.work_dir.resolve(),  # absolute: workers may have another working folder
         )
     pause_point("opened")
     for stale in opened.abandoned:
@@ -55,8 +55,8 @@ def index_file(run: RunContext) -> FilePlan:
 @task(name="Check file-level rules", **STORAGE_TASK)
 def check_schema(run: RunContext, plan: FilePlan) -> SchemaCheck:
     """Check the header with the suite's file-level rules: a missing required column rejects the file."""
-    with unit_of_work() as uow:
-        schema = service.check_schema(uow, run, plan, runner_for(run.spec.suite))
+    with borrowed_runner(run.spec.suite) as runner, unit_of_work() as uow:
+        schema = service.check_schema(uow, run, plan, runner)
     if schema.rejection:
         get_run_logger().warning("schema: %s", schema.rejection)
     return schema
@@ -66,8 +66,8 @@ def check_schema(run: RunContext, plan: FilePlan) -> SchemaCheck:
 def build_docs(run: RunContext, schema: SchemaCheck, chunks: Sequence[ChunkResult]) -> Path:
     """Build the run's offline GX Data Docs (suite and every validation) and record where they are."""
     results = [schema.docs_result, *(c.docs_result for c in chunks if c.docs_result is not None)]
-    with unit_of_work() as uow:
-        index = service.build_docs(uow, run, runner_for(run.spec.suite), results, get_settings().docs_dir)
+    with borrowed_runner(run.spec.suite) as runner, unit_of_work() as uow:
+        index = service.build_docs(uow, run, runner, results, get_settings().docs_dir)
     get_run_logger().info("data docs: %s", index.as_uri())
     return index
 

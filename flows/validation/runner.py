@@ -1,15 +1,17 @@
 """The suite runner: one GX context with a dataset's suite loaded, explicit and owned by whoever made it.
 
 A runner validates any number of frames and renders their Data Docs. It never travels between
-processes: `runner_for` builds one per suite version, process and thread, so a task on a worker gets
-its own from the suite it was handed.
+processes, and one thread uses it at a time: `borrowed_runner` lends a runner for a suite version
+from the process's pool (building one only when all are busy), so a task on a worker gets its own
+from the suite it was handed, and later runs in the same process reuse it (GX set-up costs seconds).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,8 @@ from flows.suite import Rule, Suite
 from flows.validation.docs import build_run_docs
 from flows.validation.results import RESULT_FORMAT, findings_of, trim_for_docs
 
-_local = threading.local()
+_idle: dict[tuple[str, str], list[SuiteRunner]] = {}
+_idle_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,19 @@ class SuiteOutcome:
     docs_result: Any
 
 
-def runner_for(suite: Suite) -> SuiteRunner:
-    """This thread's runner for the suite's version (GX is set up once per process and thread)."""
-    runners: dict[tuple[str, str], SuiteRunner] = _local.__dict__.setdefault("runners", {})
+@contextmanager
+def borrowed_runner(suite: Suite) -> Iterator[SuiteRunner]:
+    """A runner for the suite's version, the caller's alone until the block ends; then it waits for the next."""
     key = (suite.name, suite.version)
-    if key not in runners:
-        runners[key] = SuiteRunner(suite)
-    return runners[key]
+    with _idle_lock:
+        idle = _idle.setdefault(key, [])
+        runner = idle.pop() if idle else None
+    runner = runner or SuiteRunner(suite)
+    try:
+        yield runner
+    finally:
+        with _idle_lock:
+            _idle[key].append(runner)
 
 
 class SuiteRunner:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -43,3 +45,33 @@ def at_revision(url: str, revision: str) -> sa.Engine:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
     return engine
+
+
+def normalised_tables(url: str, run_id: str) -> dict[str, pd.DataFrame]:
+    """Every table of a run with record ids made relative to the run's first id (ids differ between runs)."""
+    raw = read_table(url, "raw_sales", run_id)
+    base = int(raw["id"].min())
+
+    def relative(text: pd.Series) -> pd.Series:
+        shift = lambda s: re.sub(r"record (\d+)", lambda m: f"record {int(m[1]) - base}", s)  # noqa: E731
+        return text.map(lambda s: shift(s) if isinstance(s, str) else s)
+
+    def by(frame: pd.DataFrame, column: str, drop: tuple[str, ...] = ()) -> pd.DataFrame:
+        frame = frame.assign(**{column: frame[column] - base})
+        frame = frame.drop(columns=["run_id", *drop], errors="ignore")
+        return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+    findings = read_table(url, "validation_results", run_id).assign(record_id=lambda f: f["record_id"].fillna(base))
+    findings["details"] = relative(findings["details"])
+    exceptions = read_table(url, "exceptions", run_id)
+    exceptions["error_details"] = relative(exceptions["error_details"])
+    return {
+        "raw_sales": by(raw, "id", drop=("ingestion_timestamp",)),
+        "clean_sales": by(read_table(url, "clean_sales", run_id), "record_id"),
+        "exceptions": by(exceptions, "original_record_id", drop=("id",)),
+        "validation_results": by(findings, "record_id", drop=("id",)),
+        "analytics_summary": read_table(url, "analytics_summary", run_id)
+        .drop(columns=["id", "run_id"])
+        .sort_values(["breakdown", "key_1", "key_2", "key_3", "measure"])
+        .reset_index(drop=True),
+    }

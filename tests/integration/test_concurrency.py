@@ -79,7 +79,7 @@ def test_two_files_concurrently_give_the_same_results_as_one_after_the_other(
     """It runs a second file to completion while the first is held mid-run, and both equal runs on their own."""
     from flows.generate import DefectRates, generate_sales, write_generated
     from flows.pipeline import run_pipeline
-    from tests.integration.test_chunking import _normalised
+    from tests.integration.helpers import normalised_tables
 
     monkeypatch.setenv("DATABASE_URL", postgres_url)
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
@@ -100,6 +100,6 @@ def test_two_files_concurrently_give_the_same_results_as_one_after_the_other(
     status = "SELECT status FROM pipeline_runs WHERE run_id = :r"
     for concurrent, alone in ((first_concurrent, first_alone), (second_concurrent, second_alone)):
         assert scalar(postgres_url, status, r=concurrent) == scalar(postgres_url, status, r=alone) == "COMPLETED"
-        expected, actual = _normalised(postgres_url, alone), _normalised(postgres_url, concurrent)
+        expected, actual = normalised_tables(postgres_url, alone), normalised_tables(postgres_url, concurrent)
         for table in expected:
             pd.testing.assert_frame_equal(actual[table], expected[table], obj=table)

@@ -7,7 +7,7 @@ import pytest
 
 from flows.dataset import load_dataset
 from flows.stages.validate import row_findings, validation_view
-from flows.validation.runner import runner_for
+from flows.validation.runner import borrowed_runner
 from tests.factories import EXPECTATIONS_DIR
 
 GOOD = {
@@ -52,7 +52,8 @@ def findings_by_case() -> dict[str, set[str]]:
         rows.append(row)
     text = pd.DataFrame(rows)
     view = validation_view(text, pd.Series(range(len(text))), spec.missing_values)
-    findings = row_findings(runner_for(spec.suite).validate(view).findings)
+    with borrowed_runner(spec.suite) as runner:
+        findings = row_findings(runner.validate(view).findings)
     return {name: set(findings.loc[findings["record_id"] == i, "rule_name"]) for i, (name, _, _) in enumerate(CASES)}
 
 

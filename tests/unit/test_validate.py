@@ -15,16 +15,16 @@ from flows.generate import generate_sales
 from flows.stages.keys import index_keys, with_file_wide_duplicates
 from flows.stages.validate import FINDING_COLUMNS, TABLE_LEVEL, schema_rejection, validation_view
 from flows.validation.results import ValidationCrashed
-from flows.validation.runner import SuiteRunner, runner_for
+from flows.validation.runner import SuiteRunner
 from tests.factories import COLUMNS, make_finding, make_findings, make_frame, rule_named
 
 FIRST_ID = 101  # record ids deliberately differ from row positions
 
 
 @pytest.fixture(scope="module")
-def validator(spec: DatasetSpec) -> Iterator[SuiteRunner]:
-    """The process's runner for the sales suite: building one imports GX and costs about two seconds."""
-    yield runner_for(spec.suite)
+def validator(sales_runner: SuiteRunner) -> Iterator[SuiteRunner]:
+    """The session's runner for the sales suite."""
+    yield sales_runner
 
 
 def view_of(frame: pd.DataFrame, first: int = FIRST_ID) -> pd.DataFrame:

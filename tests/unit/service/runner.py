@@ -13,7 +13,7 @@ from flows.records import ChunkRef, ChunkResult, FilePlan, RunContext, RunSummar
 from flows.sources.files import SourceRejected
 from flows.storage.engine import get_engine
 from flows.storage.uow import SqlUnitOfWork
-from flows.validation.runner import runner_for
+from flows.validation.runner import SuiteRunner, borrowed_runner
 
 LIMIT_BYTES, LIMIT_ROWS = 1 << 30, 10_000_000
 
@@ -60,7 +60,19 @@ def run_file(
     """A whole run: open, plan, schema check, every chunk (in `order` of chunk positions if given), the Data Docs
     when `docs` (a second of GX rendering; their own tests cover them), and finalize."""
     run = open_run(url, spec, source, work_root, chunk_rows)
-    runner = runner_for(spec.suite)
+    with borrowed_runner(spec.suite) as runner:
+        return _stages(url, spec, run, runner, work_root, order, docs)
+
+
+def _stages(
+    url: str,
+    spec: DatasetSpec,
+    run: RunContext,
+    runner: SuiteRunner,
+    work_root: Path,
+    order: Sequence[int] | None,
+    docs: bool,
+) -> ServiceRun:
     try:
         with uow(url) as unit:
             plan = service.plan_file(unit, run, LIMIT_BYTES, LIMIT_ROWS)
@@ -85,7 +97,7 @@ def run_file(
         return ServiceRun(run, plan, service.finalize_run(unit, run, plan, results))
 
 
-def process(url: str, run: RunContext, plan: FilePlan, chunk: ChunkRef, runner: object) -> ChunkResult:
+def process(url: str, run: RunContext, plan: FilePlan, chunk: ChunkRef, runner: SuiteRunner | None) -> ChunkResult:
     """One chunk's work in its own unit of work."""
     with uow(url) as unit:
-        return service.process_chunk(unit, run, plan, chunk, runner)  # type: ignore[arg-type]
+        return service.process_chunk(unit, run, plan, chunk, runner)
