@@ -45,8 +45,20 @@ def _source(tmp_path: Path) -> Path:
     return source
 
 
-# point -> raw rows of the run committed when it is held there (chunks of 1,000, committed one by one)
-POINTS = {"opened": 0, "chunk-1": 0, "chunk-3": 2_000, "finalize": ROWS}
+IN_FLIGHT = 2  # chunks run two at a time: while chunk N is held, chunks up to N+1 have run, none after
+# point -> raw rows of the run committed once the run settles there (chunks of 1,000, each committed alone):
+# held at chunk-1, chunk 2 commits; held at chunk-3, chunks 1, 2 and 4 commit and chunk 5 is never started
+POINTS = {"opened": 0, "chunk-1": 1_000, "chunk-3": 3_000, "finalize": ROWS}
+
+
+def settled_count(url: str, table: str, run_id: str, expected: int, timeout_s: float = 60) -> int:
+    """Committed rows once the run has settled at its pause point: waits while the chunks in flight beside the
+    held one commit (up to `expected`), then checks that nothing more commits."""
+    deadline = time.monotonic() + timeout_s
+    while count(url, table, run_id) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # a chunk that must not run would have committed by now
+    return count(url, table, run_id)
 
 
 @pytest.mark.parametrize("point", list(POINTS))
@@ -57,13 +69,14 @@ def test_killed_run_is_cleaned_up_and_rerun_yields_one_result(
     monkeypatch.setenv("DATABASE_URL", postgres_url)
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
     monkeypatch.setenv("WORK_DIR", str(tmp_path / "work"))
+    monkeypatch.setenv("CHUNKS_IN_FLIGHT", str(IN_FLIGHT))
     source = _source(tmp_path)
     with pause_lock(postgres_url) as holder:
         process = start_run(source, postgres_url, tmp_path / "docs", point)
         wait_until_paused(holder, process)
         killed = str(scalar(postgres_url, RUNNING))
         assert (tmp_path / "work" / killed).is_dir() == point.startswith("chunk")  # spilled, not yet done
-        assert count(postgres_url, "raw_sales", killed) == POINTS[point]  # what the point promises is committed
+        assert settled_count(postgres_url, "raw_sales", killed, POINTS[point]) == POINTS[point]
         landed = count(postgres_url, "clean_sales", killed) + count(postgres_url, "exceptions", killed)
         assert landed == min(POINTS[point], ROWS) and count(postgres_url, "analytics_summary", killed) == 0
         os.kill(process.pid, signal.SIGKILL)
