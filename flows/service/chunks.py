@@ -51,6 +51,7 @@ def process_chunk(
     if runner is not None:  # a rejected file's rows are still stored, never validated
         text.index = pd.Index(raw["id"].to_numpy(), name=RECORD_ID)
         result = _check_and_type(run, plan, text, runner, writes, result)
+    uow.claim_writer()
     for table, frame in writes.frames:
         uow.records.write(table, frame)
     uow.runs.record_audit(writes.events)

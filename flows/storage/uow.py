@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
@@ -13,6 +14,9 @@ from flows.storage.records import DatasetRecords
 from flows.storage.runs import RunRecords
 from flows.storage.tables import ensure_dataset_tables
 
+_writers: dict[str, threading.Lock] = {}  # SQLite database URL -> its one writer slot in this process
+_writers_lock = threading.Lock()
+
 
 class SqlUnitOfWork:
     """A transaction on one connection: `runs` and `records` read and write in it; exit commits, errors roll back."""
@@ -23,6 +27,7 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._connection: Connection | None = None
+        self._writer: threading.Lock | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         self._connection = self._engine.connect()
@@ -42,6 +47,22 @@ class SqlUnitOfWork:
         finally:
             self._connection.close()
             self._connection = None
+            if self._writer is not None:
+                self._writer.release()
+                self._writer = None
+
+    def claim_writer(self) -> None:
+        """On SQLite (one writer at a time), wait for this process's writer slot and keep it until the end.
+
+        Concurrent chunks compute in parallel and queue here only for their writes, instead of racing for
+        SQLite's file lock. PostgreSQL takes concurrent writers: nothing to wait for.
+        """
+        if self._engine.dialect.name != "sqlite" or self._writer is not None:
+            return
+        with _writers_lock:
+            writer = _writers.setdefault(str(self._engine.url), threading.Lock())
+        writer.acquire()
+        self._writer = writer
 
     def pause(self) -> None:
         """Wait, inside this transaction, while another session holds the pause lock (PostgreSQL; else nothing)."""
