@@ -1,7 +1,8 @@
-"""Benchmark: the real pipeline on 5k / 100k / 1M rows (10M with --huge) on PostgreSQL and SQLite,
-against a seed-style baseline (simple pandas checks + `to_sql(method="multi")`) on the same rows.
+"""Benchmark: the real pipeline on 5k / 100k / 1M rows (10M with --huge) on PostgreSQL and SQLite, with each
+task runner (threads, serial, and dask on PostgreSQL), against a seed-style baseline (simple pandas checks +
+`to_sql(method="multi")`) on the same rows.
 
-    make bench                      # or: python tests/benchmark.py [--sizes 5000,100000] [--huge]
+    make bench        # or: python tests/benchmark.py [--sizes 5000,100000] [--runners threads,serial] [--huge]
 
 Each case runs in its own subprocess so peak RSS is that case's own. Pipeline time is the flow run
 (open run -> finalize), with GX and pandas already imported and Prefect's server already up.
@@ -53,10 +54,11 @@ def _drop_database(name: str | None) -> None:
         conn.close()
 
 
-def run_case(kind: str, size: int, source: Path, baseline: bool) -> dict:
+def run_case(kind: str, size: int, source: Path, baseline: bool, runner: str) -> dict:
     """Runs in a subprocess: the pipeline (and optionally the baseline) on one file and one database."""
     url, name = _fresh_database(kind, size)
     os.environ.update(DATABASE_URL=url, DOCS_DIR=str(OUT / "docs"), PREFECT_LOGGING_LEVEL="WARNING")
+    os.environ.update(TASK_RUNNER=runner, WORK_DIR=str(OUT / "work"))
     import great_expectations  # noqa: F401 - imports are excluded from the pipeline time
     import pandas as pd
     from prefect.testing.utilities import prefect_test_harness
@@ -86,6 +88,7 @@ def run_case(kind: str, size: int, source: Path, baseline: bool) -> dict:
             )
         result = {
             "db": kind,
+            "runner": runner,
             "rows": size,
             "status": summary.status,
             "pipeline_s": round(seconds, 2),
@@ -135,38 +138,44 @@ def seed_style_baseline(source: Path, url: str) -> float:
     return seconds
 
 
-def cold_cli_seconds(source: Path) -> float:
+def cold_cli_seconds(source: Path, kind: str = "sqlite") -> float:
     """Wall time of `python -m flows.pipeline` from a cold start (process, imports, temporary Prefect server)."""
-    url, _ = _fresh_database("sqlite", 0)
+    url, name = _fresh_database(kind, 0)
     env = dict(os.environ, DATABASE_URL=url, DOCS_DIR=str(OUT / "docs"), PREFECT_LOGGING_LEVEL="WARNING")
     env.pop("PREFECT_API_URL", None)
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "flows.pipeline", "--source", str(source)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return round(time.perf_counter() - started, 2)
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "flows.pipeline", "--source", str(source)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        return round(time.perf_counter() - started, 2)
+    finally:
+        _drop_database(name)
 
 
-def markdown(results: list[dict], cold: float, machine: str) -> str:
+def markdown(results: list[dict], cold: dict[str, float], machine: str) -> str:
     """The results as the markdown table the README shows."""
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {machine}.",
         "",
-        "| db | rows | pipeline s | rows/s | peak RSS MB | baseline s | speed-up | slowest stages (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| db | runner | rows | pipeline s | rows/s | peak RSS MB | baseline s | speed-up | slowest stages (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         top = ", ".join(f"{k} {v}" for k, v in sorted(r["stages_s"].items(), key=lambda kv: -kv[1])[:4])
         lines.append(
-            f"| {r['db']} | {r['rows']:,} | {r['pipeline_s']} | {r['rows_per_s']:,} | {r['peak_rss_mb']:,} | "
+            f"| {r['db']} | {r['runner']} | {r['rows']:,} | {r['pipeline_s']} | {r['rows_per_s']:,} | "
+            f"{r['peak_rss_mb']:,} | "
             f"{r.get('baseline_s', '-')} | {r.get('speedup', '-')} | {top} |"
         )
-    warm = [f"{r['db']} {r['warm_pipeline_s']} s" for r in results if r.get("warm_pipeline_s")]
-    lines += ["", f"Cold command line (`python -m flows.pipeline`, 5,000 rows, SQLite): {cold} s wall."]
+    warm = [f"{r['db']} {r['runner']} {r['warm_pipeline_s']} s" for r in results if r.get("warm_pipeline_s")]
+    lines.append("")
+    for label, seconds in cold.items():
+        lines.append(f"Cold command line (`python -m flows.pipeline`, default runner), {label}: {seconds} s wall.")
     if warm:
         lines.append(f"5,000 rows, second flow run in the same process (server up, GX loaded): {', '.join(warm)}.")
     return "\n".join(lines) + "\n"
@@ -178,12 +187,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="5000,100000,1000000")
     parser.add_argument("--huge", action="store_true", help="also 10,000,000 rows (PostgreSQL only, no baseline)")
     parser.add_argument("--baseline-max", type=int, default=1_000_000, help="largest size to run the baseline on")
-    parser.add_argument("--case", nargs=3, metavar=("DB", "ROWS", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--runners", default="threads,serial,dask", help="task runners to measure (dask: PostgreSQL)")
+    parser.add_argument("--case", nargs=4, metavar=("DB", "ROWS", "FILE", "RUNNER"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-baseline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.case:
-        kind, size, source = args.case
-        print(json.dumps(run_case(kind, int(size), Path(source), int(size) <= args.baseline_max)))
+        kind, size, source, runner = args.case
+        baseline = int(size) <= args.baseline_max and not args.no_baseline
+        print(json.dumps(run_case(kind, int(size), Path(source), baseline, runner)))
         return
     from flows.generate import DefectRates, generate_sales, write_generated
 
@@ -194,20 +206,17 @@ def main() -> None:
         if not source.exists():
             write_generated(generate_sales(size, seed=size), source, size, DefectRates())
         for kind in ("postgresql", "sqlite") if size < 10_000_000 else ("postgresql",):
-            command = [
-                sys.executable,
-                __file__,
-                "--baseline-max",
-                str(args.baseline_max),
-                "--case",
-                kind,
-                str(size),
-                str(source),
-            ]
-            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
-            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-            print(json.dumps(results[-1]), flush=True)
-    cold = cold_cli_seconds(OUT / f"sales_{sizes[0]}.csv")
+            runners = [r for r in args.runners.split(",") if r != "dask" or kind == "postgresql"]
+            for position, runner in enumerate(runners):
+                command = [sys.executable, __file__, "--baseline-max", str(args.baseline_max)]
+                command += ["--no-baseline"] if position else []  # the baseline once per database and size
+                command += ["--case", kind, str(size), str(source), runner]
+                done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+                results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+                print(json.dumps(results[-1]), flush=True)
+    cold = {f"{sizes[0]:,} rows, SQLite": cold_cli_seconds(OUT / f"sales_{sizes[0]}.csv")}
+    if 1_000_000 in sizes:
+        cold["1,000,000 rows, PostgreSQL"] = cold_cli_seconds(OUT / "sales_1000000.csv", "postgresql")
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     (OUT / "results.json").write_text(json.dumps({"machine": machine, "cold_cli_s": cold, "cases": results}, indent=1))
     table = markdown(results, cold, machine)
