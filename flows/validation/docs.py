@@ -34,8 +34,9 @@ _ESCAPED_FIELDS = (
 )
 
 
-def build_run_docs(context: Any, validation_results: Sequence[Any], docs_root: Path, run_id: str) -> Path:
-    """Build `docs_root/<run_id>/` (suite pages plus this run's validation pages, offline); return its index.html."""
+def build_run_docs(context: Any, validation_results: Sequence[tuple[str, Any]], docs_root: Path, run_id: str) -> Path:
+    """Build `docs_root/<run_id>/` (suite pages plus this run's validation pages, each headed by its data asset
+    name, offline); return its index.html."""
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     if not SAFE_RUN_ID.fullmatch(run_id):
@@ -45,7 +46,7 @@ def build_run_docs(context: Any, validation_results: Sequence[Any], docs_root: P
     site_dir = docs_root.resolve() / run_id  # GX's filesystem store wants an absolute path
     if site_dir.exists():
         shutil.rmtree(site_dir)  # a retried run replaces its own docs, never mixes two builds
-    keys = [_store_display_copy(context, result, run_id) for result in validation_results]
+    keys = [_store_display_copy(context, result, run_id, asset) for asset, result in validation_results]
     suites = {ExpectationSuiteIdentifier(name=key.expectation_suite_identifier.name) for key in keys}
     _render_site(context, site_dir, run_id, [*sorted(suites, key=str), *keys])
     _check_pages(site_dir, len(keys))
@@ -53,8 +54,8 @@ def build_run_docs(context: Any, validation_results: Sequence[Any], docs_root: P
     return site_dir / "index.html"
 
 
-def _store_display_copy(context: Any, result: Any, run_name: str) -> Any:
-    """Store an escaped copy of `result` under this run's name; return its key in the results store."""
+def _store_display_copy(context: Any, result: Any, run_name: str, asset: str) -> Any:
+    """Store an escaped copy of `result` under this run's name, named `asset`; return its key in the results store."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -62,6 +63,7 @@ def _store_display_copy(context: Any, result: Any, run_name: str) -> Any:
     )
 
     shown = display_copy(result)
+    shown.meta["batch_spec"] = {"data_asset_name": asset}  # the page header's "Data asset:" (GX escapes it)
     original_run = result.meta.get("run_id")
     run_time = getattr(original_run, "run_time", None) or dt.datetime.now(dt.UTC)
     shown.meta["run_id"] = RunIdentifier(run_name=run_name, run_time=run_time)

@@ -101,8 +101,8 @@ class SuiteRunner:
         """Run the whole suite; one finding per failing record and rule (and per failed file rule)."""
         return self._run(self._definition, view)
 
-    def build_docs(self, results: Sequence[Any], docs_root: Path, run_id: str) -> Path:
-        """Render the run's offline Data Docs (suite pages plus these results); return its index.html."""
+    def build_docs(self, results: Sequence[tuple[str, Any]], docs_root: Path, run_id: str) -> Path:
+        """Render the run's offline Data Docs (suite pages plus these (data asset name, result) pairs)."""
         return build_run_docs(self._context, results, docs_root, run_id)
 
     def _run(self, definition: Any, frame: pd.DataFrame) -> SuiteOutcome:

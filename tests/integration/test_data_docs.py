@@ -51,7 +51,9 @@ def docs(validator: SuiteRunner, tmp_path_factory: pytest.TempPathFactory) -> Bu
     """Validate three good and three bad rows with the committed suite, then build that run's docs."""
     frame = make_frame(3, BAD_ROWS)
     outcome = validator.validate(validation_view(frame, pd.Series(range(FIRST_ID, FIRST_ID + len(frame)))))
-    index = validator.build_docs([outcome.docs_result], tmp_path_factory.mktemp("docs"), RUN_ID)
+    index = validator.build_docs(
+        [("sales: day<1>.csv, rows 1-5", outcome.docs_result)], tmp_path_factory.mktemp("docs"), RUN_ID
+    )
     return BuiltDocs(index=index, result=outcome.docs_result, findings=outcome.findings)
 
 
@@ -65,6 +67,13 @@ def validation_page(docs: BuiltDocs) -> Path:
 def asset_refs(text: str) -> list[str]:
     """Every URL a page loads by itself (scripts, stylesheets, icons, images, fonts in inline CSS)."""
     return [next(g for g in match.groups() if g) for match in ASSET_REF.finditer(text)]
+
+
+def test_the_validation_page_names_its_data_asset(docs: BuiltDocs) -> None:
+    """Its header says which dataset, file and rows were validated (not "Data asset: None"), escaped once."""
+    text = validation_page(docs).read_text(encoding="utf-8")
+    assert "sales: day&lt;1&gt;.csv, rows 1-5" in text and "&amp;lt;" not in text
+    assert "Data asset:" in text and "None" not in text.split("Data asset:")[1][:200]
 
 
 def test_it_builds_the_index_and_the_validation_page_under_the_run_folder(docs: BuiltDocs) -> None:
@@ -133,7 +142,7 @@ def test_rebuilding_a_run_replaces_its_folder(validator: SuiteRunner, tmp_path: 
     """Building the same run twice leaves one set of pages, not two."""
     for _ in range(2):
         outcome = validator.validate(validation_view(make_frame(2, BAD_ROWS[:1]), pd.Series([1, 2, 3])))
-        index = validator.build_docs([outcome.docs_result], tmp_path, RUN_ID)
+        index = validator.build_docs([("sales: day<1>.csv, rows 1-5", outcome.docs_result)], tmp_path, RUN_ID)
     assert len(list((index.parent / "validations").rglob("*.html"))) == 1
 
 
@@ -143,7 +152,7 @@ def test_a_relative_docs_root_is_taken_from_the_working_directory(
     """A docs root such as data/docs works from the repo root; the returned path is absolute."""
     outcome = validator.validate(validation_view(make_frame(2), pd.Series([1, 2])))
     monkeypatch.chdir(tmp_path)
-    index = validator.build_docs([outcome.docs_result], Path("data/docs"), RUN_ID)
+    index = validator.build_docs([("sales: day<1>.csv, rows 1-5", outcome.docs_result)], Path("data/docs"), RUN_ID)
     assert index == tmp_path / "data" / "docs" / RUN_ID / "index.html"
     assert index.is_file()
 
@@ -152,7 +161,7 @@ def test_a_relative_docs_root_is_taken_from_the_working_directory(
 def test_it_rejects_a_run_id_that_is_not_a_plain_folder_name(tmp_path: Path, run_id: str) -> None:
     """It refuses run ids that would write outside docs_root/<run_id>/."""
     with pytest.raises(ValueError, match="plain folder name"):
-        build_run_docs(object(), [object()], tmp_path, run_id)
+        build_run_docs(object(), [("x", object())], tmp_path, run_id)
 
 
 def test_it_rejects_an_empty_list_of_results(tmp_path: Path) -> None:

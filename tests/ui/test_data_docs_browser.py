@@ -50,7 +50,9 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     validator = SuiteRunner(load_dataset("sales", EXPECTATIONS_DIR).suite)
     frame = make_frame(3, BAD_ROWS)
     outcome = validator.validate(validation_view(frame, pd.Series(range(FIRST_ID, FIRST_ID + len(frame)))))
-    return validator.build_docs([outcome.docs_result], tmp_path_factory.mktemp("docs"), "run-browser")
+    return validator.build_docs(
+        [("sales: day<1>.csv, rows 1-5", outcome.docs_result)], tmp_path_factory.mktemp("docs"), "run-browser"
+    )
 
 
 @contextmanager

@@ -88,7 +88,7 @@ def _stages(
             unit,
             run,
             runner,
-            [schema.docs_result, *(r.docs_result for r in results if r.docs_result is not None)],
+            [("header", schema.docs_result), *(("rows", r.docs_result) for r in results if r.docs_result is not None)],
             work_root / "docs",
         )
     with uow(url) as unit:
