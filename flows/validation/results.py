@@ -18,6 +18,7 @@ RESULT_FORMAT = {
     "result_format": "COMPLETE",
     "partial_unexpected_count": 10**9,  # the id list is silently cut to 20 otherwise
     "include_unexpected_rows": False,
+    "exclude_unexpected_values": True,  # ids as one list per column, not a dict per failing row: 2x faster
 }
 
 
@@ -34,12 +35,19 @@ def findings_of(rule: Rule, result: Any, frame: pd.DataFrame) -> pd.DataFrame:
     if rule.expectation_type in TABLE_LEVEL:
         details = _table_details(rule, result.result)
         return as_findings(rule, pd.Series([pd.NA], dtype="Int64"), [None], [details])
-    index_list = result.result.get("unexpected_index_list") or []
+    ids = _failing_ids(result.result)
     expected = result.result.get("unexpected_count")
-    if len(index_list) != expected:
-        raise ValidationCrashed(f"rule {rule.name}: GX returned {len(index_list)} row ids for {expected} failures")
-    ids = pd.Series([int(item[RECORD_ID]) for item in index_list], dtype="Int64")
+    if len(ids) != expected:
+        raise ValidationCrashed(f"rule {rule.name}: GX returned {len(ids)} row ids for {expected} failures")
     return as_findings(rule, ids, _observed(frame, ids.to_numpy(dtype="int64"), rule), None)
+
+
+def _failing_ids(result: dict[str, Any]) -> pd.Series:
+    """The failing rows' record ids: GX lists them one dict per row, or (values excluded) one list per column."""
+    index_list = result.get("unexpected_index_list") or []
+    if len(index_list) == 1 and isinstance(index_list[0].get(RECORD_ID), list):
+        return pd.Series(index_list[0][RECORD_ID], dtype="Int64")
+    return pd.Series([int(item[RECORD_ID]) for item in index_list], dtype="Int64")
 
 
 def _observed(frame: pd.DataFrame, ids: Any, rule: Rule) -> Any:
@@ -77,17 +85,3 @@ def _crash_message(info: dict[str, Any]) -> str:
     if info.get("exception_message"):
         return str(info["exception_message"])
     return "; ".join(str(v.get("exception_message")) for v in info.values() if isinstance(v, dict))
-
-
-def trim_for_docs(result: Any, limit: int = 200) -> Any:
-    """Cut each expectation's id and value lists to `limit`, so a run's docs cost bounded memory.
-
-    With partial_unexpected_count raised (to get every failing row id), GX also fills the
-    partial_* lists with every failure; kept for 40 chunks of a 10M-row file that was ~0.5 GB.
-    """
-    for expectation_result in result.results:
-        details = expectation_result.result
-        for name, value in details.items():
-            if isinstance(value, list) and len(value) > limit:
-                details[name] = value[:limit]
-    return result
