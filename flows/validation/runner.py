@@ -27,6 +27,7 @@ from flows.validation.results import RESULT_FORMAT, findings_of
 
 _idle: dict[tuple[str, str], list[SuiteRunner]] = {}
 _idle_lock = threading.Lock()
+_warming: dict[tuple[str, str], threading.Thread] = {}
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class SuiteOutcome:
 def borrowed_runner(suite: Suite) -> Iterator[SuiteRunner]:
     """A runner for the suite's version, the caller's alone until the block ends; then it waits for the next."""
     key = (suite.name, suite.version)
+    warming = _warming.get(key)
+    if warming is not None:
+        warming.join()  # a runner for this suite is being built in the background: wait for it, don't build two
     with _idle_lock:
         idle = _idle.setdefault(key, [])
         runner = idle.pop() if idle else None
@@ -50,6 +54,26 @@ def borrowed_runner(suite: Suite) -> Iterator[SuiteRunner]:
     finally:
         with _idle_lock:
             _idle[key].append(runner)
+
+
+def prewarm(suite: Suite) -> None:
+    """Build a runner for `suite` in a background thread (importing GX takes seconds), so that it overlaps
+    other start-up work such as Prefect's temporary server; the first `borrowed_runner` waits for it."""
+    key = (suite.name, suite.version)
+
+    def build() -> None:
+        try:
+            runner = SuiteRunner(suite)
+        except Exception:  # noqa: BLE001 - the run builds its own and reports the error properly
+            return
+        with _idle_lock:
+            _idle.setdefault(key, []).append(runner)
+
+    with _idle_lock:
+        if key in _warming or _idle.get(key):
+            return
+        _warming[key] = threading.Thread(target=build, name=f"prewarm-{suite.name}", daemon=True)
+    _warming[key].start()
 
 
 class SuiteRunner:
