@@ -25,6 +25,7 @@ from flows.pipeline import run_pipeline
 from flows.sources.files import file_sha256
 from flows.startup import configure_process
 from flows.tasks import file_lock
+from flows.tasks.common import RunFailed
 from flows.tasks.incoming import earlier_run, file_away, list_incoming, prepare_database, record_skip
 
 
@@ -63,7 +64,8 @@ def _process_file(path: Path, folder: Path, dataset: str | None, force: bool, ta
         try:
             summary = run_pipeline(source=str(path), dataset=dataset, task_runner=task_runner)
         except Exception as error:  # noqa: BLE001 - one bad run must not stop the other files
-            get_run_logger().error("%s failed and stays in %s: %s", path.name, folder, type(error).__name__)
+            reason = str(error).splitlines()[0] if isinstance(error, RunFailed) and str(error) else type(error).__name__
+            get_run_logger().error("%s failed and stays in %s: %s", path.name, folder, reason)  # masked
             return RunStatus.FAILED
         rejected = summary.status == RunStatus.REJECTED
         target = folder.parent / ("rejected" if rejected else "processed")

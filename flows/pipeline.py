@@ -26,6 +26,7 @@ from flows.tasks import (
     reject_run,
     run_alive,
 )
+from flows.tasks.common import RunFailed
 
 
 def _flow_run_name() -> str:
@@ -48,15 +49,19 @@ def run_pipeline(
     """
     configure_process()
     run_id = str(uuid.uuid4())
-    with run_alive(run_id):  # held while the run lives: a RUNNING run whose lock is free was abandoned
-        run = open_run(source, dataset, chunk_rows, run_id)
-        try:
-            summary = _stages(run, task_runner)
-        except Exception as error:
-            fail_run(run, error)
-            raise
-        publish_report(run, summary)
-        return summary
+    try:
+        with run_alive(run_id):  # held while the run lives: a RUNNING run whose lock is free was abandoned
+            run = open_run(source, dataset, chunk_rows, run_id)
+            try:
+                summary = _stages(run, task_runner)
+            except Exception as error:
+                fail_run(run, error)
+                raise
+            publish_report(run, summary)
+            return summary
+    # Drivers echo parts of the URL in their errors, and Prefect logs and stores what a flow raises.
+    except Exception as error:  # noqa: BLE001 - every error leaves masked
+        raise RunFailed.masking(error) from None
 
 
 def _stages(run: RunContext, task_runner: str | None) -> RunSummary:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Admin connection used to create and drop throwaway test databases.
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES", "") == "1" or os.environ.get("CI", "") == "true"
+CHROMIUM = Path("/usr/bin/chromium")
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -25,6 +26,27 @@ def pytest_configure(config: pytest.Config) -> None:
     from flows.startup import configure_process
 
     configure_process()
+
+
+def is_required(setting: str, environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether a `REQUIRE_*` setting (REQUIRE_POSTGRES, REQUIRE_BROWSER) is on: 1, true or yes, in any case."""
+    return environ.get(setting, "").strip().lower() in {"1", "true", "yes"}
+
+
+def availability(available: bool, required: bool) -> Literal["run", "skip", "fail"]:
+    """The one rule for an outside part (PostgreSQL, Chromium): run when there, else fail if required, else skip."""
+    if available:
+        return "run"
+    return "fail" if required else "skip"
+
+
+def require(setting: str, available: bool, reason: str) -> None:
+    """Apply the rule: return when the part is there; else fail (setting on) or skip, with `reason`."""
+    decision = availability(available, is_required(setting))
+    if decision == "fail":
+        pytest.fail(f"{reason} ({setting} is set, so this is a failure, not a skip)")
+    if decision == "skip":
+        pytest.skip(f"{reason} (set {setting}=1 to make this a failure)")
 
 
 def _admin_connection():  # type: ignore[no-untyped-def]
@@ -40,14 +62,22 @@ def _admin_connection():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
-    """The admin URL of a reachable PostgreSQL; skips (or fails, in CI) when there is none."""
+    """The admin URL of a reachable PostgreSQL; skips when there is none, fails instead under REQUIRE_POSTGRES."""
     try:
         _admin_connection().close()
+        problem = ""
     except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required here but unreachable at {POSTGRES_ADMIN_URL}: {exc}")
-        pytest.skip(f"no PostgreSQL reachable at {POSTGRES_ADMIN_URL} (set TEST_POSTGRES_URL)")
+        problem = f"no PostgreSQL reachable at {POSTGRES_ADMIN_URL} (set TEST_POSTGRES_URL): {exc}"
+    require("REQUIRE_POSTGRES", not problem, problem)
     return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's Chromium for the browser tests; skips when it is missing, fails instead under REQUIRE_BROWSER."""
+    reason = f"{CHROMIUM} is missing (apt-get install -y chromium); the browser tests need it"
+    require("REQUIRE_BROWSER", CHROMIUM.exists(), reason)
+    return CHROMIUM
 
 
 @contextmanager

@@ -58,6 +58,15 @@ def masked(text: str) -> str:
     return mask_secrets(text, database_url())
 
 
+class RunFailed(Exception):
+    """A run's error as `Type: message` with the password removed; raised instead of the original, which may hold it."""
+
+    @classmethod
+    def masking(cls, error: Exception) -> RunFailed:
+        """The masked stand-in for `error` (raise it `from None`: Prefect logs and stores a flow's exception)."""
+        return error if isinstance(error, cls) else cls(masked(f"{type(error).__name__}: {error}"))
+
+
 def load_spec(dataset: str | None) -> DatasetSpec:
     """The named dataset's spec and suite, or the default dataset's (DEFAULT_DATASET)."""
     settings = get_settings()

@@ -8,6 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from flows.storage.engine import normalize_url
+from tests.conftest import ROOT
 
 
 def read_table(url: str, table: str, run_id: str | None = None) -> pd.DataFrame:
@@ -75,3 +76,18 @@ def normalised_tables(url: str, run_id: str) -> dict[str, pd.DataFrame]:
         .sort_values(["breakdown", "key_1", "key_2", "key_3", "measure"])
         .reset_index(drop=True),
     }
+
+
+def as_role(url: str, role: str, password: str | None = None) -> str:
+    """The same PostgreSQL database, logged in as `role` (the test server trusts local logins)."""
+    login = f"{role}:{password}" if password else role
+    return url.replace("postgresql://", "postgresql+psycopg2://").replace("://postgres@", f"://{login}@")
+
+
+def apply_roles(url: str) -> None:
+    """Run sql/roles.sql as the administrator, as psql would (one script, no bound parameters)."""
+    import psycopg2
+
+    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
+        cursor.execute((ROOT / "sql" / "roles.sql").read_text())
+    conn.close()

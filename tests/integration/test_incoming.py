@@ -72,7 +72,12 @@ def test_redropped_file_loads_nothing_new_unless_forced(
     shutil.copy(keep, incoming / "day1.csv")
     assert process_incoming(incoming=str(incoming), force=True) == {"day1.csv": "COMPLETED"}
     assert scalar(pipeline_env, "SELECT COUNT(*) FROM raw_sales") == 10
-    assert len(list((tmp_path / "processed").glob("day1*.csv"))) == 3  # never overwritten
+    runs = read_table(pipeline_env, "pipeline_runs").query("status == 'COMPLETED'").sort_values("started_at")
+    forced = runs["run_id"].iloc[-1]
+    # processed/day1.csv is taken, so the forced run's copy gets its run id (first 8 characters) appended
+    processed = sorted(p.name for p in (tmp_path / "processed").iterdir())
+    assert processed == sorted(["day1.csv", "day1_again.csv", f"day1-{forced[:8]}.csv"])
+    assert (tmp_path / "processed" / f"day1-{forced[:8]}.csv").read_bytes() == keep.read_bytes()
 
 
 def test_file_still_being_written_is_left_for_the_next_pickup(
@@ -114,6 +119,37 @@ def test_rejected_hostile_file_keeps_its_bytes_in_rejected(pipeline_env: str, tm
     assert (
         "binary file (gzip-compressed), not CSV text" in (tmp_path / "rejected" / "packed.csv.reason.txt").read_text()
     )
+
+
+def test_a_failed_run_leaves_its_file_in_incoming_and_the_flow_run_failed(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It leaves a FAILED run's file in incoming/ unchanged; the flow run ends Failed; the next pickup loads it."""
+    pipeline_env = sqlite_url  # the incoming flow's filing does not depend on the database; one is enough
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    failing = _drop(incoming, "a_fails.csv", 3, 1_000_000_000)
+    content = failing.read_bytes()
+    blocked = tmp_path / "docs-is-a-file"
+    blocked.write_text("a file where the Data Docs folder should be")  # the run fails mid-way, building its docs
+    monkeypatch.setenv("DOCS_DIR", str(blocked))
+
+    state = process_incoming(incoming=str(incoming), return_state=True)
+
+    assert state.is_failed()
+    assert f"RuntimeError: 1 file(s) failed and stay in {incoming}: a_fails.csv" in str(state.message)
+    assert [p.name for p in incoming.iterdir()] == ["a_fails.csv"]
+    assert failing.read_bytes() == content
+    assert not (tmp_path / "processed").exists() and not (tmp_path / "rejected").exists()
+    runs = read_table(pipeline_env, "pipeline_runs")
+    assert (runs["source_name"].tolist(), runs["status"].tolist()) == (["a_fails.csv"], ["FAILED"])
+    assert scalar(pipeline_env, "SELECT COUNT(*) FROM raw_sales") == 3  # raw rows kept, derived rows deleted
+    assert scalar(pipeline_env, "SELECT COUNT(*) FROM clean_sales") == 0
+
+    monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
+    assert process_incoming(incoming=str(incoming)) == {"a_fails.csv": "COMPLETED"}
+    assert list(incoming.iterdir()) == [] and (tmp_path / "processed" / "a_fails.csv").read_bytes() == content
 
 
 async def _artifacts(key: str) -> list:

@@ -51,4 +51,6 @@ def test_hostile_values_are_stored_verbatim_and_escaped_in_docs(pipeline_env: st
     for column in COLUMNS:
         assert f"<script>alert('xss-{column}')</script>" not in html
         assert f"<img src=x onerror=alert('img-{column}')>" not in html
-    assert "&lt;script&gt;" in html or "&amp;lt;script&amp;gt;" in html
+    # Escaped exactly once: the page shows `<script>` as text; escaped twice it would show `&lt;script&gt;`.
+    assert "&lt;script&gt;" in html
+    assert "&amp;lt;" not in html and "&amp;gt;" not in html

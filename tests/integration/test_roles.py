@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import InternalError, ProgrammingError
 
 from flows.pipeline import run_pipeline
 from flows.storage import read as queries
-from tests.conftest import ROOT
 from tests.factories import make_frame, write_csv
+from tests.integration.helpers import apply_roles, as_role
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("prefect_harness")]
 WRITES = {
@@ -27,34 +27,20 @@ WRITES = {
 }
 
 
-def _as(url: str, role: str) -> str:
-    """The same database, logged in as `role` (the test server trusts local logins)."""
-    return url.replace("postgresql://", "postgresql+psycopg2://").replace("://postgres@", f"://{role}@")
-
-
-def _apply_roles(url: str) -> None:
-    """Run sql/roles.sql as the administrator, as psql would (one script, no bound parameters)."""
-    import psycopg2
-
-    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
-        cursor.execute((ROOT / "sql" / "roles.sql").read_text())
-    conn.close()
-
-
 def test_writer_runs_the_pipeline_and_reader_cannot_write(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """It lets pipeline_writer migrate and load a file, and refuses every write and DDL to dashboard_reader."""
-    _apply_roles(postgres_url)
-    monkeypatch.setenv("DATABASE_URL", _as(postgres_url, "pipeline_writer"))
+    apply_roles(postgres_url)
+    monkeypatch.setenv("DATABASE_URL", as_role(postgres_url, "pipeline_writer"))
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
     summary = run_pipeline(source=str(write_csv(tmp_path / "day.csv", make_frame(4, rows=[{"region": "Mars"}]))))
     assert (summary.status, summary.clean_count, summary.exception_count) == ("COMPLETED", 4, 1)
-    _apply_roles(postgres_url)  # idempotent, also once the tables exist
+    apply_roles(postgres_url)  # idempotent, also once the tables exist
 
     # The role defaults to read-only transactions; switch that off to prove the privileges are the boundary.
     options = {"options": "-c default_transaction_read_only=off"}
-    reader = sa.create_engine(_as(postgres_url, "dashboard_reader"), connect_args=options)
+    reader = sa.create_engine(as_role(postgres_url, "dashboard_reader"), connect_args=options)
     with reader.connect() as conn:
         assert queries.list_runs(conn, "sales")["status"].tolist() == ["COMPLETED"]
     refusals = {}
@@ -67,3 +53,56 @@ def test_writer_runs_the_pipeline_and_reader_cannot_write(
                 refusals[name] = "refused" if re.search(r"permission denied|must be owner", str(error)) else str(error)
     reader.dispose()
     assert refusals == dict.fromkeys(WRITES, "refused")
+
+
+def test_reader_sessions_are_read_only_by_default(postgres_url: str) -> None:
+    """It gives dashboard_reader read-only transactions by default, so even a granted write would be refused."""
+    apply_roles(postgres_url)
+    reader = sa.create_engine(as_role(postgres_url, "dashboard_reader"))
+    try:
+        with reader.connect() as conn:
+            assert conn.exec_driver_sql("SHOW default_transaction_read_only").scalar() == "on"
+            with pytest.raises(InternalError, match="cannot execute CREATE TABLE in a read-only transaction"):
+                conn.exec_driver_sql("CREATE TEMPORARY TABLE scratch (id int)")
+    finally:
+        reader.dispose()
+
+
+OUTSIDE = {
+    "create database": "CREATE DATABASE sneaky_db",
+    "create role": "CREATE ROLE sneaky_role",
+    "become superuser": "ALTER ROLE pipeline_writer SUPERUSER",
+    "create schema": "CREATE SCHEMA sneaky",
+    "read another schema": "SELECT * FROM outside.secrets",
+    "create in another schema": "CREATE TABLE outside.sneaky (id int)",
+    "read an ungranted table": "SELECT * FROM public.admin_notes",
+    "write an ungranted table": "INSERT INTO public.admin_notes VALUES (1)",
+    "drop an ungranted table": "DROP TABLE public.admin_notes",
+}
+
+
+def test_writer_is_confined_to_its_schema_and_tables(postgres_url: str) -> None:
+    """It refuses pipeline_writer anything outside its schema and own tables; the reader may read what it creates."""
+    apply_roles(postgres_url)
+    admin = sa.create_engine(as_role(postgres_url, "postgres"))
+    with admin.begin() as conn:
+        conn.exec_driver_sql("CREATE SCHEMA outside; CREATE TABLE outside.secrets (id int)")
+        conn.exec_driver_sql("CREATE TABLE public.admin_notes (id int)")
+    admin.dispose()
+    writer = sa.create_engine(as_role(postgres_url, "pipeline_writer"), isolation_level="AUTOCOMMIT")
+    refusals = {}
+    with writer.connect() as conn:
+        for name, statement in OUTSIDE.items():
+            try:
+                conn.exec_driver_sql(statement)
+                refusals[name] = "ALLOWED"
+            except ProgrammingError as error:
+                refused = re.search(r"permission denied|must be owner|must be superuser", str(error))
+                refusals[name] = "refused" if refused else str(error)
+        conn.exec_driver_sql("CREATE TABLE public.created_later (id int); INSERT INTO public.created_later VALUES (7)")
+    writer.dispose()
+    assert refusals == dict.fromkeys(OUTSIDE, "refused")
+    reader = sa.create_engine(as_role(postgres_url, "dashboard_reader"))
+    with reader.connect() as conn:  # the default privileges: a table the writer creates later is readable
+        assert conn.exec_driver_sql("SELECT id FROM public.created_later").scalar() == 7
+    reader.dispose()

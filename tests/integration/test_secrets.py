@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,20 +47,39 @@ def _cli(source: Path, url: str, docs: Path) -> subprocess.CompletedProcess[str]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
-async def _prefect_records() -> list[Any]:
-    """Every flow run, task run, log and artifact the Prefect API holds."""
+PAGE = 50  # small on purpose: every read pages until the API runs dry, so no limit can truncate the scan
+
+
+async def _all_pages(read: Callable[..., Awaitable[list[Any]]], **filters: Any) -> list[Any]:
+    """Every record `read` returns for `filters`, page after page."""
+    records: list[Any] = []
+    while batch := await read(**filters, limit=PAGE, offset=len(records)):
+        records += batch
+    return records
+
+
+async def _prefect_records(token: str) -> dict[str, list[Any]]:
+    """The flow runs this test started (their names carry `token`) and all their task runs, logs and artifacts."""
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterName,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
 
     async with get_client() as client:
-        records: list[Any] = []
-        records += await client.read_flow_runs(limit=200)
-        records += await client.read_task_runs(limit=200)
-        records += await client.read_artifacts(limit=200)
-        offset = 0
-        while batch := await client.read_logs(limit=200, offset=offset):
-            records += batch
-            offset += len(batch)
-        return records
+        mine = FlowRunFilter(name=FlowRunFilterName(like_=token))
+        flow_runs = await _all_pages(client.read_flow_runs, flow_run_filter=mine)
+        ids = [run.id for run in flow_runs]
+        by_id = FlowRunFilter(id=FlowRunFilterId(any_=ids))
+        return {
+            "flow runs": flow_runs,
+            "task runs": await _all_pages(client.read_task_runs, flow_run_filter=by_id),
+            "logs": await _all_pages(client.read_logs, log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids))),
+            "artifacts": await _all_pages(client.read_artifacts, flow_run_filter=by_id),
+        }
 
 
 def _database_text(url: str) -> str:
@@ -76,24 +95,30 @@ def _database_text(url: str) -> str:
 def test_password_appears_nowhere_a_run_leaves_traces(password_url: tuple[str, str, str], tmp_path: Path) -> None:
     """It completes, fails mid-run and fails to connect, and the password is in no output, log, artifact, doc or row."""
     url, password, admin_url = password_url
-    source = write_csv(tmp_path / "mixed.csv", make_frame(5, rows=[{"revenue": "-1.00"}]))
+    token = f"secret-scan-{uuid.uuid4().hex}"  # in each flow run's name ("sales: <file>"), to find this test's runs
+    source = write_csv(tmp_path / f"{token}.csv", make_frame(5, rows=[{"revenue": "-1.00"}]))
     docs = tmp_path / "docs"
     completed = _cli(source, url, docs)
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the docs folder should be")
     failed_mid_run = _cli(source, url, blocked)
-    unreachable = _cli(source, url.rsplit("/", 1)[0] + "/no_such_database", docs)
+    # Drivers echo parts of the DSN in their errors; a database named after the password makes the error carry it.
+    unreachable = _cli(source, f"{url.rsplit('/', 1)[0]}/no_such_{password}", docs)
 
     assert completed.returncode == 0, completed.stderr
     assert failed_mid_run.returncode == 1 and "FAILED: " in failed_mid_run.stderr
-    assert unreachable.returncode == 1 and "FAILED: " in unreachable.stderr
+    assert unreachable.returncode == 1 and "does not exist" in unreachable.stderr
     statuses = _database_text(admin_url)
     assert "COMPLETED" in statuses and "FAILED" in statuses
 
+    prefect = asyncio.run(_prefect_records(token))
+    seen = {kind: len(records) for kind, records in prefect.items()}
+    assert seen["flow runs"] == 3 and min(seen.values()) > 0, seen  # the scan saw every run and something of each
+    assert sorted(run.state_type.value for run in prefect["flow runs"]) == ["COMPLETED", "FAILED", "FAILED"]
     outputs = [completed, failed_mid_run, unreachable]
     places: dict[str, str] = {
         "command output": "\n".join(p.stdout + p.stderr for p in outputs),
-        "Prefect API": "\n".join(repr(r) for r in asyncio.run(_prefect_records())),
+        "Prefect API": "\n".join(repr(r) for records in prefect.values() for r in records),
         "Data Docs": "\n".join(p.read_text(errors="replace") for p in docs.rglob("*") if p.is_file()),
         "database rows": statuses,
     }

@@ -83,6 +83,41 @@ def test_breakdowns_sum_to_the_total(summary: pd.DataFrame, spec: DatasetSpec, m
         assert sum(rows["value"].tolist(), Decimal(0)) == total, breakdown_name(columns)
 
 
+def test_breakdown_names_are_the_documented_ones(summary: pd.DataFrame) -> None:
+    """It names the sales breakdowns exactly as written here (not built with the code's own breakdown_name)."""
+    assert set(summary["breakdown"]) == {
+        "total",
+        "order_date",
+        "region",
+        "product",
+        "region+product",
+        "order_date+region+product",
+    }
+
+
+@pytest.mark.parametrize(
+    ("breakdown", "columns"),
+    [
+        ("region", ["region"]),
+        ("product", ["product"]),
+        ("order_date", ["order_date"]),
+        ("region+product", ["region", "product"]),
+    ],
+)
+@pytest.mark.parametrize("measure", ["revenue", "quantity"])
+def test_breakdowns_match_a_pandas_groupby(
+    summary: pd.DataFrame, breakdown: str, columns: list[str], measure: str
+) -> None:
+    """It reports, per group, the exact sum a plain pandas groupby over the input rows gives."""
+    rows = pd.DataFrame(ROWS)
+    rows[measure] = rows[measure].map(Decimal)
+    expected = rows.groupby(columns)[measure].agg(lambda values: sum(values, Decimal(0)))
+    reported = summary[(summary["breakdown"] == breakdown) & (summary["measure"] == measure)]
+    assert len(reported) == len(expected)
+    for keys, total in expected.items():
+        assert value(summary, breakdown, measure, *(keys if isinstance(keys, tuple) else (keys,))) == total
+
+
 def test_group_values(summary: pd.DataFrame) -> None:
     """It sums each group's rows under its keys, dates written as YYYY-MM-DD."""
     assert value(summary, "region", "revenue", "North") == Decimal("0.30")

@@ -313,3 +313,35 @@ def test_inconsistent_spec_is_rejected(tmp_path: Path, edit_spec: Edit, edit_sui
     write_spec(tmp_path, edit_spec, edit_suite)
     with pytest.raises(SpecError, match=message):
         load_dataset("sales", tmp_path)
+
+
+def test_rules_match_the_suite_file_re_read_from_disk() -> None:
+    """It reads the rules exactly as expectations/sales_orders.json on disk lists them (not the loader's own copy)."""
+    on_disk = json.loads((EXPECTATIONS_DIR / "sales_orders.json").read_text(encoding="utf-8"))["expectations"]
+    rules = load_dataset("sales", EXPECTATIONS_DIR).suite.rules
+    assert len(on_disk) == 23
+    assert [(r.rule_id, r.expectation_type, r.column, r.name, r.error_category, r.severity) for r in rules] == [
+        (
+            e["id"],
+            e["type"],
+            e["kwargs"].get("column"),
+            e["meta"]["rule"],
+            e["meta"]["error_category"],
+            e["meta"]["severity"],
+        )
+        for e in on_disk
+    ]
+    categories = {r.name: r.error_category for r in rules}
+    assert {name: categories[name] for name in LITERAL_CATEGORIES} == LITERAL_CATEGORIES
+
+
+# A few rules' categories, written out by hand from the README's catalogue.
+LITERAL_CATEGORIES = {
+    "revenue_not_null": "MISSING_REQUIRED_FIELD",
+    "order_date_iso_format": "DATA_FORMAT_ERROR",
+    "revenue_is_amount": "DATA_FORMAT_ERROR",
+    "quantity_positive": "BUSINESS_RULE_VIOLATION",
+    "revenue_non_negative": "BUSINESS_RULE_VIOLATION",
+    "region_in_reference_set": "DATA_QUALITY_ISSUE",
+    "order_id_unique": "DATA_QUALITY_ISSUE",
+}

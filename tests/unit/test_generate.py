@@ -25,6 +25,7 @@ from flows.generate import (
 from flows.generate.cli import main
 
 ROWS = 1000
+EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
 SEED = 42
 RowCheck = Callable[[pd.Series], bool]
 
@@ -148,6 +149,33 @@ def test_rows_outside_the_answer_key_are_valid(generated: GeneratedFile) -> None
     listed = {p for rows in generated.answer_key.values() for p in rows}
     unlisted = [p for p in range(1, ROWS + 1) if p not in listed]
     assert all(_is_valid_row(_row(generated, p)) for p in unlisted)
+
+
+def _breaks_a_suite_rule(row: pd.Series, suite: list[dict]) -> bool:
+    """True when the row fails a value rule of the suite JSON (sets and regexes, read as GX applies them)."""
+    for expectation in suite:
+        kind, kwargs = expectation["type"], expectation["kwargs"]
+        cell = row.get(kwargs.get("column"), "")
+        if kind == "expect_column_values_to_not_be_null" and cell == "":
+            return True
+        if kind == "expect_column_values_to_be_in_set" and cell not in kwargs["value_set"]:
+            return True
+        if kind == "expect_column_values_to_match_regex" and not re.search(kwargs["regex"], cell):
+            return True
+        if kind == "expect_column_values_to_not_match_regex" and re.search(kwargs["regex"], cell):
+            return True
+    return False
+
+
+def test_rows_outside_the_answer_key_pass_the_suite_file_on_disk(generated: GeneratedFile) -> None:
+    """It leaves every unlisted row passing each value rule of the suite JSON on disk, not just its own constants."""
+    suite = json.loads((EXPECTATIONS / "sales_orders.json").read_text(encoding="utf-8"))["expectations"]
+    listed = {p for rows in generated.answer_key.values() for p in rows}
+    unlisted = [p for p in range(1, ROWS + 1) if p not in listed]
+    assert len(unlisted) > ROWS // 2
+    assert [p for p in unlisted if _breaks_a_suite_rule(_row(generated, p), suite)] == []
+    planted = generated.answer_key["invalid_region"] + generated.answer_key["negative_revenue"]
+    assert all(_breaks_a_suite_rule(_row(generated, p), suite) for p in planted)  # the check can fail
 
 
 def test_exact_duplicates_repeat_an_earlier_unlisted_row(generated: GeneratedFile) -> None:

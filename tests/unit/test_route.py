@@ -118,6 +118,29 @@ def test_headline_category_follows_priority(text: pd.DataFrame, categories: list
     assert exceptions["error_category"].tolist() == [headline]
 
 
+# Written out by hand (not derived from CATEGORY_PRIORITY): missing field > format error > business rule > quality.
+HEADLINES = [
+    (("DATA_QUALITY_ISSUE", "MISSING_REQUIRED_FIELD"), "MISSING_REQUIRED_FIELD"),
+    (("DATA_FORMAT_ERROR", "MISSING_REQUIRED_FIELD"), "MISSING_REQUIRED_FIELD"),
+    (("BUSINESS_RULE_VIOLATION", "MISSING_REQUIRED_FIELD"), "MISSING_REQUIRED_FIELD"),
+    (("DATA_QUALITY_ISSUE", "DATA_FORMAT_ERROR"), "DATA_FORMAT_ERROR"),
+    (("BUSINESS_RULE_VIOLATION", "DATA_FORMAT_ERROR"), "DATA_FORMAT_ERROR"),
+    (("DATA_QUALITY_ISSUE", "BUSINESS_RULE_VIOLATION"), "BUSINESS_RULE_VIOLATION"),
+    (("DATA_QUALITY_ISSUE", "BUSINESS_RULE_VIOLATION", "DATA_FORMAT_ERROR"), "DATA_FORMAT_ERROR"),
+]
+
+
+@pytest.mark.parametrize(("categories", "headline"), HEADLINES, ids=[h for _, h in HEADLINES])
+@pytest.mark.parametrize("order", ["as listed", "reversed"])
+def test_headline_category_literal_table(
+    text: pd.DataFrame, categories: tuple[str, ...], headline: str, order: str
+) -> None:
+    """It headlines each hand-written combination of categories with the hand-written winner, in either order."""
+    listed = list(categories) if order == "as listed" else list(reversed(categories))
+    findings = make_findings(*(make_finding(11, error_category=c, rule_name=c.lower()) for c in listed))
+    assert split_failures(text, findings).exceptions["error_category"].tolist() == [headline]
+
+
 def test_priority_order() -> None:
     """It ranks a missing field above a format error, above a business rule, above a quality issue."""
     assert CATEGORY_PRIORITY == (
