@@ -1,4 +1,4 @@
-"""Benchmark: COPY through psycopg2 (the pipeline's path), psycopg 3 and ADBC, on the real tables.
+"""Benchmark: COPY through psycopg2 (the pipeline's path, before and now), psycopg 3 and ADBC, on the real tables.
 
     python tests/bench_loaders.py [--rows 250000] [--repeats 5]
 
@@ -8,7 +8,8 @@ pipeline run over a generated file of `--rows` rows in one chunk; every frame th
 into the same tables (keys, foreign keys, unique constraints and indexes as migrated), after a
 TRUNCATE, in one transaction per repeat. Loaders take turns within each repeat (the order rotates),
 and the median of the repeats is reported. Every loader's tables are checked to hold the same rows,
-value for value, as the psycopg2 path wrote. Results: data/bench/loaders.md. The database is dropped.
+value for value, as the first (the psycopg2 path before issue 13) wrote. Results: data/bench/loaders.md.
+The database is dropped at the end.
 """
 
 from __future__ import annotations
@@ -107,9 +108,9 @@ class Loader:
 
 
 class Psycopg2Copy(Loader):
-    """The pipeline's storage path: `write_frame` on a SQLAlchemy psycopg2 connection (COPY ... CSV)."""
+    """The pipeline's storage path: `write_frame` on a SQLAlchemy psycopg2 connection (COPY ... CSV, streamed)."""
 
-    name = "psycopg2 COPY csv (today)"
+    name = "psycopg2 COPY csv (now)"
 
     def __init__(self, url: str) -> None:
         from sqlalchemy import create_engine
@@ -129,6 +130,29 @@ class Psycopg2Copy(Loader):
     def commit(self) -> None:
         self._conn.commit()
         self._conn.begin()
+
+
+class Psycopg2CopyBefore(Psycopg2Copy):
+    """The storage path before issue 13: the whole frame as CSV first (Arrow formats zoned timestamps), then COPY."""
+
+    name = "psycopg2 COPY csv (before)"
+
+    def write(self, table: str, frame: Any) -> None:
+        import io
+
+        import pyarrow as pa
+        import pyarrow.csv as pa_csv
+
+        buffer = io.BytesIO()
+        options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+        pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer, options)
+        buffer.seek(0)
+        columns = ", ".join(f'"{c}"' for c in frame.columns)
+        cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+        finally:
+            cursor.close()
 
 
 class TableTypes:
@@ -252,14 +276,14 @@ def timed_load(loader: Loader, frames: Frames) -> dict[str, float]:
 
 
 def report(frames: Frames, timings: dict[str, list[dict[str, float]]], repeats: int) -> str:
-    """The markdown table: loader, table, rows, median seconds, rows per second, ratio to psycopg2."""
+    """The markdown table: loader, table, rows, median seconds, rows per second, ratio to psycopg2 before."""
     rows = {t: sum(len(f) for name, f in frames if name == t) for t, _ in frames}
     rows["total"] = sum(len(f) for _, f in frames)
     base = next(iter(timings))
     lines = [
         f"Median of {repeats} interleaved repeats; one transaction per repeat, tables truncated before each.",
         "",
-        "| loader | table | rows | median s | rows/s | vs psycopg2 |",
+        "| loader | table | rows | median s | rows/s | speed vs psycopg2 before |",
         "|---|---|---:|---:|---:|---:|",
     ]
     for loader, runs in timings.items():
@@ -293,6 +317,7 @@ def main() -> None:
         tables = list(dict.fromkeys(t for t, _ in frames))
         types = TableTypes(url)
         makers: list[Callable[[], Loader]] = [
+            lambda: Psycopg2CopyBefore(url),
             lambda: Psycopg2Copy(url),
             lambda: Psycopg3Copy(url, types),
             lambda: AdbcIngest(url, types),
@@ -305,7 +330,7 @@ def main() -> None:
             for loader in loaders[turn:] + loaders[:turn]:
                 truncate(url, tables)
                 timings[loader.name].append(timed_load(loader, frames))
-                if repeat == 0:  # psycopg2 goes first: every loader must write the rows it wrote
+                if repeat == 0:  # the old path goes first: every loader must write the rows it wrote
                     sums = table_checksums(url, tables)
                     expected = expected or sums
                     assert sums == expected, f"{loader.name} wrote other rows than psycopg2: {sums} vs {expected}"
