@@ -44,6 +44,8 @@ def _copy_into(conn: Connection, table: str, columns: str, frame: pd.DataFrame) 
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", _CsvBatches(data))
+        if cursor.rowcount != len(frame):
+            raise RuntimeError(f"COPY into {table} stored {cursor.rowcount} of {len(frame)} rows")
     finally:
         cursor.close()
 
@@ -57,6 +59,8 @@ class _CsvBatches:
     def read(self, _size: int = -1) -> bytes:
         """The next batch's CSV (any length; psycopg2 sends what it gets), or b"" at the end."""
         for batch in self._batches:
+            if not batch.num_rows:  # an empty chunk would read as b"", the end of the data
+                continue
             buffer = io.BytesIO()
             pa_csv.write_csv(batch, buffer, _CSV_OPTIONS)
             return buffer.getvalue()

@@ -91,3 +91,14 @@ def test_a_bad_row_fails_the_copy_and_nothing_is_written(postgres_url: str) -> N
         write_frame(conn, "bulk_probe", frame)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM bulk_probe").scalar_one() == 0
+
+
+def test_an_empty_arrow_chunk_does_not_end_the_copy_early(postgres_url: str) -> None:
+    """It writes every row of a frame concatenated from an empty one (Arrow keeps the empty chunk first)."""
+    engine, frame = _create(postgres_url), _frame(10)
+    joined = pd.concat([frame.iloc[:0], frame], ignore_index=True)
+    assert pa.Table.from_pandas(joined).to_batches()[0].num_rows == 0, "the case needs a leading empty chunk"
+    with engine.begin() as conn:
+        assert write_frame(conn, "bulk_probe", joined) == 10
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM bulk_probe").scalar_one() == 10
