@@ -66,11 +66,13 @@ def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) 
     _open_run(uow, batch, sha, started)
     if earlier is not None:
         reason = f"already applied by replay {earlier}"
-        return _close(uow, batch, ReplayOutcome(batch.run_id, RunStatus.SKIPPED, reason), t0, started)
+        skipped = ReplayOutcome(batch.run_id, RunStatus.SKIPPED, reason, suite_version=spec.suite.version)
+        return _close(uow, batch, skipped, t0, started)
     frame = pd.read_csv(batch.path, dtype=str, keep_default_na=False)
     problem = header_problem(list(frame.columns))
     if problem:
-        return _close(uow, batch, ReplayOutcome(batch.run_id, RunStatus.REJECTED, problem), t0, started)
+        rejected = ReplayOutcome(batch.run_id, RunStatus.REJECTED, problem, suite_version=spec.suite.version)
+        return _close(uow, batch, rejected, t0, started)
     lines, refused = read_lines(frame, spec)
     decisions = decide(uow, spec, lines, runner)
     touched = _write(uow, batch, decisions)
