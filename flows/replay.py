@@ -11,6 +11,7 @@ from pathlib import Path
 from prefect import flow
 
 from flows.service import ReplayBatch, ReplayOutcome
+from flows.settings import get_settings
 from flows.startup import configure_process
 from flows.tasks.common import load_spec
 from flows.tasks.replay import apply_corrections, fail_replay, publish_replay_report
@@ -36,6 +37,7 @@ def replay_exceptions(corrections: str, user: str, dataset: str | None = None) -
         user=user,
         run_id=str(uuid.uuid4()),
         flow_run_id=str(flow_run.id) if flow_run.id else None,
+        docs_root=get_settings().docs_dir.resolve(),
     )
     try:
         outcome = apply_corrections(batch)

@@ -35,6 +35,7 @@ class Decisions:
     reopen: list[tuple[Line, dict[str, Any]]] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     typed: list[pd.DataFrame] = field(default_factory=list)
+    docs: list[tuple[str, Any]] = field(default_factory=list)  # (data asset name, GX result) for the Data Docs
 
 
 def decide(uow: UnitOfWork, spec: DatasetSpec, lines: list[Line], runner: SuiteRunner) -> Decisions:
@@ -114,7 +115,9 @@ def _revalidate(
         batch = [(line, e, changes) for line, e, changes in corrections if e["run_id"] == run_id]
         text = _rows(spec, [(e, changes) for _, e, changes in batch])
         view = validation_view(text, text.index.to_series(), spec.missing_values)
-        findings = row_findings(runner.validate(view).findings)
+        outcome = runner.validate(view)
+        out.docs.append((f"{spec.name}: {len(batch)} corrected rows of run {run_id}", outcome.docs_result))
+        findings = row_findings(outcome.findings)
         findings = pd.concat([findings, _taken_keys(uow, spec, run_id, view)], ignore_index=True)
         routed = split_failures(text, findings)
         clean = text.loc[routed.clean_ids]

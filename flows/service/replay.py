@@ -39,6 +39,7 @@ class ReplayBatch:
     user: str
     run_id: str
     flow_run_id: str | None = None
+    docs_root: Path | None = None  # where the replay's Data Docs go (none without it)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) 
     touched = _write(uow, batch, decisions)
     for run_id in touched:
         _refresh_run(uow, spec, run_id)
+    if decisions.docs and batch.docs_root is not None:
+        index = runner.build_docs(decisions.docs, batch.docs_root, batch.run_id)
+        uow.runs.update(batch.run_id, data_docs_path=str(index))
     outcome = ReplayOutcome(
         run_id=batch.run_id,
         status=RunStatus.COMPLETED,

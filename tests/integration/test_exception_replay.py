@@ -91,7 +91,7 @@ def test_fixing_every_planted_defect_gives_the_clean_twin_analytics(
         ],
         columns=template.columns,
     )
-    bad.fillna("").to_csv(tmp_path / "bad.csv", index=False)
+    bad.where(bad.notna(), "").to_csv(tmp_path / "bad.csv", index=False)
     assert main(["apply", str(tmp_path / "bad.csv"), "--user", "asha"]) == 0
     out = capsys.readouterr().out
     assert "applied 1: promoted 0, still open 1, dismissed 0, reopened 0; refused 4" in out
@@ -109,6 +109,8 @@ def test_fixing_every_planted_defect_gives_the_clean_twin_analytics(
     fixable = sum(1 for e in template["exception_id"] if defects[int(rows[int(e)])] not in COPIES)
     waived = (filled["action"] == "waive").sum()
     assert f"promoted {fixable + waived}, still open 0" in out and "refused 0" in out
+    docs = scalar(url, "SELECT data_docs_path FROM pipeline_runs WHERE source_name = 'corrections.csv'")
+    assert docs and Path(str(docs)).is_file() and "corrected rows of run" in Path(str(docs)).read_text(encoding="utf-8")
     assert _analytics(url, run_id) == _analytics(url, twin_id)
 
     states = read_table(url, "exceptions", run_id).set_index("original_record_id")["status"]
