@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.constants import RECORD_ID, ControlType, ExceptionStatus, Severity, StewardAction
+from flows.constants import RECORD_ID, ControlType, ExceptionStatus, RunStatus, Severity, StewardAction
 from flows.dataset import DatasetSpec
 from flows.service.ports import UnitOfWork
 from flows.stages.corrections import Line, Refusal, corrected_values
@@ -70,6 +70,8 @@ def _status_problem(line: Line, exception: dict[str, Any] | None, spec: DatasetS
         return f"unknown exception id {line.exception_id}"
     if exception["dataset"] != spec.name:
         return f"exception {line.exception_id} belongs to dataset {exception['dataset']}, not {spec.name}"
+    if exception.get("run_status", RunStatus.COMPLETED) != RunStatus.COMPLETED:
+        return f"exception {line.exception_id} is from run {exception['run_id']}, which is not COMPLETED"
     is_open = exception["status"] == ExceptionStatus.OPEN
     if line.action == StewardAction.REOPEN and is_open:
         return f"exception {line.exception_id} is already OPEN"

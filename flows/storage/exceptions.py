@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Select, Text, cast, delete, insert, select, u
 from flows.constants import RECORD_ID, ExceptionStatus
 from flows.dataset import DatasetSpec
 from flows.storage.bulk import write_frame
-from flows.storage.models import AnalyticsSummary, ExceptionEvent, ExceptionRecord
+from flows.storage.models import AnalyticsSummary, ExceptionEvent, ExceptionRecord, PipelineRun
 from flows.storage.records import read_int_column
 from flows.storage.tables import dataset_tables
 
@@ -31,10 +31,13 @@ class ExceptionRecords:
         self._conn = conn
 
     def find(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-        """The exceptions with these ids (with their status), by id; unknown ids are absent."""
-        t = ExceptionRecord
+        """The exceptions with these ids (with their status and their run's), by id; unknown ids are absent."""
+        t, run = ExceptionRecord, PipelineRun
         columns = [getattr(t, f) for f in EXCEPTION_FIELDS]
-        stmt = select(*columns, t.status).where(t.id.in_(list(ids)))
+        stmt = select(*columns, t.status, run.status.label("run_status")).join(
+            run, run.run_id == t.run_id, isouter=True
+        )
+        stmt = stmt.where(t.id.in_(list(ids)))
         return {row["id"]: dict(row) for row in self._conn.execute(stmt).mappings()}
 
     def of_run(self, run_id: str, status: str | None = None) -> list[dict[str, Any]]:

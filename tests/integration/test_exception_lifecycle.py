@@ -73,12 +73,22 @@ def test_a_waived_refund_is_promoted_then_reopened_out_of_the_clean_table(
     assert scalar(url, "SELECT status FROM exceptions") == "OPEN"
 
 
-def test_a_status_changed_by_someone_else_first_is_refused(pipeline_env: str, tmp_path: Path) -> None:
-    """The second steward to move the same exception is told it changed; the first one's change stands."""
+def test_a_status_changed_by_someone_else_first_is_refused(
+    pipeline_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exceptions of a run still loading are refused; the second steward to move the same exception is told it
+    changed, and the first one's change stands."""
     frame = make_frame(2, rows=[{"region": "north"}])
-    run_pipeline(source=str(write_csv(tmp_path / "s.csv", frame)))
+    run_id = run_pipeline(source=str(write_csv(tmp_path / "s.csv", frame))).run_id
     exception_id = int(scalar(pipeline_env, "SELECT id FROM exceptions"))  # type: ignore[arg-type]
     engine = get_engine(pipeline_env)
+    with engine.begin() as conn:  # as if the run were still loading
+        conn.exec_driver_sql(f"UPDATE pipeline_runs SET status = 'RUNNING' WHERE run_id = '{run_id}'")
+    early = pd.DataFrame({"exception_id": [str(exception_id)], "action": ["dismiss"], "note": ["too early"]})
+    early.to_csv(tmp_path / "early.csv", index=False)
+    assert main(["apply", str(tmp_path / "early.csv"), "--user", "ravi"]) == 0
+    assert "which is not COMPLETED" in capsys.readouterr().out
+    assert scalar(pipeline_env, "SELECT COUNT(*) FROM exception_events") == 0
     with SqlUnitOfWork(engine) as first:
         first.exceptions.set_status(exception_id, ExceptionStatus.OPEN, ExceptionStatus.DISMISSED)
     with pytest.raises(StaleException, match="someone else"), SqlUnitOfWork(engine) as second:
