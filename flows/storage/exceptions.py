@@ -86,9 +86,12 @@ class ExceptionRecords:
         """The run's clean rows, every value as text (dates ISO), indexed by record id."""
         clean = dataset_tables(spec).clean
         names = [*spec.column_names, *(d.name for d in spec.derived)]
-        stmt = select(clean.c.record_id, *(cast(clean.c[n], Text).label(n) for n in names))
-        rows = self._conn.execute(stmt.where(clean.c.run_id == run_id)).all()
+        dates = {c.name for c in spec.columns if c.type == "date"}  # read as dates: text would follow DateStyle
+        columns = (clean.c[n] if n in dates else cast(clean.c[n], Text).label(n) for n in names)
+        rows = self._conn.execute(select(clean.c.record_id, *columns).where(clean.c.run_id == run_id)).all()
         frame = pd.DataFrame(rows, columns=[RECORD_ID, *names], dtype=object)
+        for name in dates:
+            frame[name] = frame[name].map(lambda d: None if d is None else d.isoformat())
         return frame.set_index(RECORD_ID)
 
     def replace_analytics(self, run_id: str, dataset: str, summary: pd.DataFrame) -> None:

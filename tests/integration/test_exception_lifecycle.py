@@ -96,6 +96,7 @@ def test_a_status_changed_by_someone_else_first_is_refused(
     assert scalar(pipeline_env, "SELECT status FROM exceptions") == "DISMISSED"
 
 
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_cafe_corrections_go_through_the_cafe_suite(
     pipeline_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
