@@ -101,20 +101,21 @@ def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) 
 
 def _write(uow: UnitOfWork, batch: ReplayBatch, d: Decisions) -> list[str]:
     """Append an event per applied line, move statuses, insert promoted rows with lineage; the runs touched."""
-    spec, lineage = batch.spec, {}
-    for line, exception, changes in d.promote:
-        event = _event(uow, batch, line, exception, ExceptionStatus.PROMOTED, changes, None)
-        uow.exceptions.set_status(exception["id"], ExceptionStatus.OPEN, ExceptionStatus.PROMOTED)
-        lineage[int(exception["original_record_id"])] = (exception["id"], event, exception["run_id"])
-    for line, exception, changes, findings in d.still_open:
-        _event(uow, batch, line, exception, ExceptionStatus.OPEN, changes, findings)
-    for line, exception in d.dismiss:
-        _event(uow, batch, line, exception, ExceptionStatus.DISMISSED, None, None)
-        uow.exceptions.set_status(exception["id"], ExceptionStatus.OPEN, ExceptionStatus.DISMISSED)
-    for line, exception in d.reopen:
-        _event(uow, batch, line, exception, ExceptionStatus.OPEN, None, None)
+    spec, now, promoted, open_ = batch.spec, utc_now(), ExceptionStatus.PROMOTED, ExceptionStatus.OPEN
+    done = [
+        *((line, e, promoted, changes, None) for line, e, changes in d.promote),
+        *((line, e, open_, changes, findings) for line, e, changes, findings in d.still_open),
+        *((line, e, ExceptionStatus.DISMISSED, None, None) for line, e in d.dismiss),
+        *((line, e, open_, None, None) for line, e in d.reopen),
+    ]
+    event_ids = uow.exceptions.add_events([_event(batch, *item, now) for item in done])
+    uow.exceptions.move_status([e["id"] for _, e, _ in d.promote], open_, promoted)
+    uow.exceptions.move_status([e["id"] for _, e in d.dismiss], open_, ExceptionStatus.DISMISSED)
+    for _, exception in d.reopen:
         uow.exceptions.unpromote(spec, exception["id"])
-        uow.exceptions.set_status(exception["id"], exception["status"], ExceptionStatus.OPEN)
+    for closed in {e["status"] for _, e in d.reopen}:
+        uow.exceptions.move_status([e["id"] for _, e in d.reopen if e["status"] == closed], closed, open_)
+    lineage = {int(e["original_record_id"]): (e["id"], event_ids[e["id"]], e["run_id"]) for _, e, _ in d.promote}
     typed = pd.concat(d.typed) if d.typed else pd.DataFrame()
     typed = typed[typed.index.isin(list(lineage))] if len(typed) else typed
     if len(typed):
@@ -125,34 +126,34 @@ def _write(uow: UnitOfWork, batch: ReplayBatch, d: Decisions) -> list[str]:
             **{LINEAGE_COLUMNS[0]: [lineage[i][0] for i in ids], LINEAGE_COLUMNS[1]: [lineage[i][1] for i in ids]},
         )
         uow.exceptions.promote(spec, rows)
-    exceptions = [*(p[1] for p in d.promote), *(s[1] for s in d.still_open), *(x[1] for x in d.dismiss + d.reopen)]
-    return sorted({e["run_id"] for e in exceptions})
+    return sorted({item[1]["run_id"] for item in done})
 
 
 def _event(
-    uow: UnitOfWork,
     batch: ReplayBatch,
     line: Line,
     exception: dict[str, Any],
     status_after: str,
     changes: dict[str, str] | None,
     findings: list[Any] | None,
-) -> int:
-    return uow.exceptions.add_event(
-        exception_id=exception["id"],
-        run_id=exception["run_id"],
-        dataset=batch.spec.name,
-        action=str(line.action),
-        status_after=status_after,
-        user_name=batch.user,
-        note=line.note,
-        corrected_values=changes or None,
-        findings=findings,
-        suite_name=batch.spec.suite.name,
-        suite_version=batch.spec.suite.version,
-        replay_run_id=batch.run_id,
-        created_at=utc_now(),
-    )
+    now: Any,
+) -> dict[str, Any]:
+    """One exception_events row."""
+    return {
+        "exception_id": exception["id"],
+        "run_id": exception["run_id"],
+        "dataset": batch.spec.name,
+        "action": str(line.action),
+        "status_after": status_after,
+        "user_name": batch.user,
+        "note": line.note,
+        "corrected_values": changes or None,
+        "findings": findings,
+        "suite_name": batch.spec.suite.name,
+        "suite_version": batch.spec.suite.version,
+        "replay_run_id": batch.run_id,
+        "created_at": now,
+    }
 
 
 def _refresh_run(uow: UnitOfWork, spec: DatasetSpec, run_id: str) -> None:

@@ -3,7 +3,7 @@ and the read-backs a replay needs (clean rows as text, each raw record's state),
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,7 @@ from flows.storage.models import AnalyticsSummary, ExceptionEvent, ExceptionReco
 from flows.storage.records import read_int_column
 from flows.storage.tables import dataset_tables
 
+IN_LIST = 5000  # ids per IN (...) list: far below SQLite's limit of bound variables
 EXCEPTION_FIELDS = ("id", "run_id", "dataset", "original_record_id", "error_category", "error_details", "raw_data")
 
 
@@ -55,11 +56,26 @@ class ExceptionRecords:
         if self._conn.execute(stmt).rowcount != 1:
             raise StaleException(f"exception {exception_id} is no longer {expected}: someone else acted on it first")
 
-    def add_event(self, **values: Any) -> int:
-        """Append one event; return its id."""
-        key = self._conn.execute(insert(ExceptionEvent).values(**values)).inserted_primary_key
-        assert key is not None
-        return int(key[0])
+    def move_status(self, ids: Sequence[int], expected: str, status: str) -> None:
+        """Move many exceptions from `expected` to `status` at once; StaleException if any is no longer `expected`."""
+        t = ExceptionRecord
+        for start in range(0, len(ids), IN_LIST):
+            part = list(ids[start : start + IN_LIST])
+            stmt = update(t).where(t.id.in_(part), t.status == expected).values(status=status)
+            moved = self._conn.execute(stmt).rowcount
+            if moved != len(part):
+                stale = len(part) - moved
+                raise StaleException(
+                    f"{stale} of these exceptions are no longer {expected}: someone acted on them first"
+                )
+
+    def add_events(self, events: Sequence[dict[str, Any]]) -> dict[int, int]:
+        """Append one event per exception (one executemany); return each exception's new event id."""
+        if not events:
+            return {}
+        self._conn.execute(insert(ExceptionEvent), list(events))
+        t, replay = ExceptionEvent, events[0]["replay_run_id"]
+        return {e: i for i, e in self._conn.execute(select(t.id, t.exception_id).where(t.replay_run_id == replay))}
 
     def events(self, exception_id: int) -> list[dict[str, Any]]:
         """An exception's events, oldest first."""
