@@ -118,6 +118,8 @@ def apply(path: Path, user: str, dataset: str | None) -> int:
         f"applied {outcome.applied}: promoted {outcome.promoted}, still open {outcome.still_open}, "
         f"dismissed {outcome.dismissed}, reopened {outcome.reopened}; refused {len(outcome.refused)}"
     )
+    for note in outcome.suite_notes:
+        print(f"  note: {note}")
     for refusal in outcome.refused:
         print(f"  line {refusal.number} (exception {refusal.exception_id}): {refusal.reason}")
     return EXIT_APPLIED

@@ -57,6 +57,7 @@ class ReplayOutcome:
     refused: tuple[Refusal, ...] = ()
     runs_touched: tuple[str, ...] = ()
     suite_version: str = ""
+    suite_notes: tuple[str, ...] = ()  # runs loaded with another suite version than the one the replay applied
 
 
 def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) -> ReplayOutcome:
@@ -77,8 +78,7 @@ def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) 
     lines, refused = read_lines(frame, spec)
     decisions = decide(uow, spec, lines, runner)
     touched = _write(uow, batch, decisions)
-    for run_id in touched:
-        _refresh_run(uow, spec, run_id)
+    notes = tuple(note for run_id in touched if (note := _refresh_run(uow, spec, run_id)))
     if decisions.docs and batch.docs_root is not None:
         index = runner.build_docs(decisions.docs, batch.docs_root, batch.run_id)
         uow.runs.update(batch.run_id, data_docs_path=str(index))
@@ -93,6 +93,7 @@ def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) 
         refused=tuple(sorted([*refused, *decisions.refused], key=lambda r: r.number)),
         runs_touched=tuple(touched),
         suite_version=spec.suite.version,
+        suite_notes=notes,
     )
     if outcome.applied != outcome.promoted + outcome.still_open + outcome.dismissed + outcome.reopened:
         raise ReplayUnbalanced(f"actions in {outcome.applied} != promoted + still open + dismissed + reopened")
@@ -156,8 +157,9 @@ def _event(
     }
 
 
-def _refresh_run(uow: UnitOfWork, spec: DatasetSpec, run_id: str) -> None:
-    """Recompute the run's analytics from its clean rows, then check each raw record is in exactly one state."""
+def _refresh_run(uow: UnitOfWork, spec: DatasetSpec, run_id: str) -> str | None:
+    """Recompute the run's analytics from its clean rows, check each raw record is in exactly one state, and say
+    so when the run was loaded with another suite version than the one its corrections were checked with."""
     stored = uow.exceptions.clean_text(run_id, spec)
     uow.exceptions.replace_analytics(run_id, spec.name, summarize(stored_as_typed(stored, spec), spec))
     raw, states = uow.exceptions.record_states(run_id, spec)
@@ -168,6 +170,12 @@ def _refresh_run(uow: UnitOfWork, spec: DatasetSpec, run_id: str) -> None:
     if problems:
         raise ReplayUnbalanced(f"run {run_id}: " + "; ".join(problems))
     uow.runs.update(run_id, clean_count=len(states["clean (loaded)"]) + len(promoted))
+    loaded, now = (uow.runs.get(run_id) or {}).get("suite_version"), spec.suite.version
+    return (
+        None
+        if loaded == now
+        else f"run {run_id} was loaded with suite version {loaded}; corrections checked with {now}"
+    )
 
 
 def _open_run(uow: UnitOfWork, batch: ReplayBatch, sha: str | None, started: Any) -> None:
@@ -189,18 +197,9 @@ def _close(uow: UnitOfWork, batch: ReplayBatch, outcome: ReplayOutcome, t0: floa
     uow.runs.update(batch.run_id, status=outcome.status, status_reason=outcome.reason, ended_at=utc_now())
     counts = {k: getattr(outcome, k) for k in ("applied", "promoted", "still_open", "dismissed", "reopened")}
     details = {**counts, "refused": len(outcome.refused), "runs_touched": list(outcome.runs_touched)}
-    base = {
-        "run_id": batch.run_id,
-        "dataset": batch.spec.name,
-        "flow_run_id": batch.flow_run_id,
-        "stage": "replay",
-        "suite_name": batch.spec.suite.name,
-        "suite_version": batch.spec.suite.version,
-        "records_in": None,
-        "records_out": None,
-        "duration_ms": None,
-        "details": None,
-    }
+    base: dict[str, Any] = dict.fromkeys(("records_in", "records_out", "duration_ms", "details"))
+    base |= {"run_id": batch.run_id, "dataset": batch.spec.name, "flow_run_id": batch.flow_run_id, "stage": "replay"}
+    base |= {"suite_name": batch.spec.suite.name, "suite_version": batch.spec.suite.version}
     end = {
         "records_in": counts["applied"] + len(outcome.refused),
         "records_out": counts["applied"],

@@ -53,9 +53,12 @@ def test_a_waived_refund_is_promoted_then_reopened_out_of_the_clean_table(
     template = pd.read_csv(tmp_path / "t.csv", dtype=str, keep_default_na=False)
     assert template["revenue"].tolist() == ["-360.00"]  # the value as received
 
+    with get_engine(url).begin() as conn:  # as if the suite had changed since the run
+        conn.exec_driver_sql(f"UPDATE pipeline_runs SET suite_version = 'v-old' WHERE run_id = '{run_id}'")
     _apply(tmp_path / "waive.csv", template, {0: ("waive", "refund of order ORD-0000001")})
     assert main(["apply", str(tmp_path / "waive.csv"), "--user", "ravi"]) == 0
-    assert "promoted 1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "promoted 1" in out and f"run {run_id} was loaded with suite version v-old" in out
     assert _total(url, run_id, "revenue") == before - Decimal("360.00")
     clean = read_table(url, "clean_sales", run_id)
     assert clean["promoted_from_exception_id"].notna().sum() == 1
