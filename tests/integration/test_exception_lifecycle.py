@@ -76,6 +76,7 @@ def test_a_waived_refund_is_promoted_then_reopened_out_of_the_clean_table(
     assert scalar(url, "SELECT status FROM exceptions") == "OPEN"
 
 
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_a_status_changed_by_someone_else_first_is_refused(
     pipeline_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -137,6 +137,7 @@ def test_fixing_every_planted_defect_gives_the_clean_twin_analytics(
         pd.testing.assert_frame_equal(before[name], after[name])
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_file_without_the_control_columns_is_refused_as_a_whole(pipeline_env: str, tmp_path: Path) -> None:
     """It exits 2 and records the replay REJECTED when the file is not a corrections file."""
     path = tmp_path / "not_corrections.csv"
