@@ -19,7 +19,8 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 def test_a_0005_database_gains_status_events_and_lineage_and_keeps_its_rows(
     database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """It keeps every exception (now OPEN) and clean row, adds NULL lineage, and new runs still load."""
+    """It keeps every exception (now OPEN) and clean row, adds NULL lineage, new runs still load, and the
+    database refuses to update or delete an event."""
     at_revision(database_url, "0005").dispose()
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
@@ -50,5 +51,23 @@ def test_a_0005_database_gains_status_events_and_lineage_and_keeps_its_rows(
         engine.dispose()
     summary = run_pipeline(source=str(source))
     assert summary.status == "COMPLETED"
+    engine = sa.create_engine(normalize_url(database_url))
+    try:
+        with engine.begin() as conn:
+            exception_id = conn.execute(sa.text("SELECT MIN(id) FROM exceptions")).scalar()
+            conn.execute(
+                sa.text(
+                    "INSERT INTO exception_events (exception_id, run_id, dataset, action, status_after, user_name,"
+                    " note, suite_name, suite_version, replay_run_id, created_at) VALUES (:e, 'r', 'sales',"
+                    " 'dismiss', 'DISMISSED', 'u', 'n', 's', 'v', 'x', CURRENT_TIMESTAMP)"
+                ),
+                {"e": exception_id},
+            )
+        for statement in ("UPDATE exception_events SET note = 'rewritten'", "DELETE FROM exception_events"):
+            with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as conn:
+                conn.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+    assert scalar(database_url, "SELECT note FROM exception_events") == "n"
     assert scalar(database_url, "SELECT COUNT(*) FROM exceptions WHERE status = 'OPEN'") == 2
     assert scalar(database_url, "SELECT COUNT(*) FROM clean_sales WHERE promoted_from_exception_id IS NULL") == 5

@@ -1,7 +1,7 @@
 """Exception management: each exception's status, its append-only events, and lineage on clean rows.
 
 - exceptions.status (OPEN, PROMOTED, DISMISSED), kept beside the events in the same transaction.
-- exception_events: one row per steward action (never updated or deleted): who, when, the required
+- exception_events: one row per steward action (a trigger refuses UPDATE and DELETE): who, when, the required
   note, the corrected values, the suite version the replay validated with, and the replay run.
 - Every dataset's clean table gains promoted_from_exception_id and promotion_event_id (NULL for rows
   loaded from a file). A clean table's primary key is record_id, the raw record's id: a promotion can
@@ -22,6 +22,20 @@ branch_labels = None
 depends_on = None
 
 LINEAGE = ("promoted_from_exception_id", "promotion_event_id")
+REFUSAL = "exception_events are append-only: events are never updated or deleted"
+APPEND_ONLY = {  # the database itself refuses to change or remove an event
+    "sqlite": [
+        f"CREATE TRIGGER exception_events_no_{verb.lower()} BEFORE {verb} ON exception_events "
+        f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
+        for verb in ("UPDATE", "DELETE")
+    ],
+    "postgresql": [
+        "CREATE FUNCTION exception_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN RAISE EXCEPTION '{REFUSAL}'; END $$",
+        "CREATE TRIGGER exception_events_append_only BEFORE UPDATE OR DELETE ON exception_events "
+        "FOR EACH ROW EXECUTE FUNCTION exception_events_append_only()",
+    ],
+}
 
 
 def clean_tables(bind: sa.Connection) -> list[str]:
@@ -60,6 +74,8 @@ def upgrade() -> None:
         with op.batch_alter_table(name) as batch_op:
             for column in LINEAGE:
                 batch_op.add_column(sa.Column(column, sa.BigInteger))
+    for statement in APPEND_ONLY[bind.dialect.name]:
+        op.execute(statement)
 
 
 def downgrade() -> None:
@@ -69,6 +85,8 @@ def downgrade() -> None:
             for column in LINEAGE:
                 batch_op.drop_column(column)
     op.drop_table("exception_events")
+    if bind.dialect.name == "postgresql":
+        op.execute("DROP FUNCTION exception_events_append_only()")
     op.drop_index("ix_exceptions_status", "exceptions")
     with op.batch_alter_table("exceptions") as batch_op:
         batch_op.drop_column("status")
