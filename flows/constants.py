@@ -14,6 +14,7 @@ class RunStatus(StrEnum):
     REJECTED = "REJECTED"
     FAILED = "FAILED"
     SKIPPED = "SKIPPED"
+    APPLIED = "APPLIED"  # a replay of steward corrections that landed (its results are in the runs it touched)
 
 
 class ErrorCategory(StrEnum):

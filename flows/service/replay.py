@@ -1,8 +1,9 @@
 """Replay a batch of steward actions in one unit of work: events, statuses, promotions with lineage, the
 analytics of every run touched recomputed from its clean rows, and reconciliation; all of it or nothing.
 
-The replay is a run of its own in pipeline_runs (with audit events). A file whose exact bytes a completed
-replay already applied is recorded SKIPPED and changes nothing.
+The replay is a run of its own in pipeline_runs (status APPLIED, with audit events), never COMPLETED: the
+dashboard reads COMPLETED runs as loads. A file whose exact bytes an APPLIED replay already applied is
+recorded SKIPPED and changes nothing.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) 
     """Apply a corrections file: every good line lands (with its event), refused lines say why; one transaction."""
     spec, started, t0 = batch.spec, utc_now(), time.perf_counter()
     sha = file_sha256(batch.path)
-    earlier = uow.runs.find_completed(sha, spec.name)
+    earlier = uow.runs.find_completed(sha, spec.name, RunStatus.APPLIED)
     _open_run(uow, batch, sha, started)
     if earlier is not None:
         reason = f"already applied by replay {earlier}"
@@ -84,7 +85,7 @@ def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) 
         uow.runs.update(batch.run_id, data_docs_path=str(index))
     outcome = ReplayOutcome(
         run_id=batch.run_id,
-        status=RunStatus.COMPLETED,
+        status=RunStatus.APPLIED,  # not COMPLETED: a replay has no rows of its own for the dashboard to show
         applied=len(lines) - len(decisions.refused),
         promoted=len(decisions.promote),
         still_open=len(decisions.still_open),

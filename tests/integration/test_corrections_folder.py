@@ -39,7 +39,7 @@ def test_dropped_corrections_are_applied_once_and_filed_away(
     pd.DataFrame({"exception_id": ["1"]}).to_csv(incoming / "junk.csv", index=False)
 
     outcomes = process_corrections(incoming=str(incoming), user="folder-bot", dataset="sales")
-    assert outcomes == {"junk.csv": "REJECTED", "monday.csv": "COMPLETED"}
+    assert outcomes == {"junk.csv": "REJECTED", "monday.csv": "APPLIED"}
     processed, rejected = incoming.parent / "processed", incoming.parent / "rejected"
     assert (processed / "monday.csv").is_file() and not any(incoming.iterdir())
     assert "missing columns action, note" in (rejected / "junk.csv.reason.txt").read_text(encoding="utf-8")
