@@ -3,6 +3,7 @@ answer key, apply it through the command line (the replay-exceptions flow), on S
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -88,17 +89,22 @@ def test_fixing_every_planted_defect_gives_the_clean_twin_analytics(
             {"exception_id": copies[0], "action": "dismiss", "note": ""},
             {"exception_id": negative[0], "action": "correct", "note": "region", "region": "=HYPERLINK(1)"},
             {"exception_id": "99999999", "action": "dismiss", "note": "gone"},
+            {"exception_id": copies[1], "action": "waive", "note": "same order twice"},
         ],
         columns=template.columns,
     )
     bad.where(bad.notna(), "").to_csv(tmp_path / "bad.csv", index=False)
     assert main(["apply", str(tmp_path / "bad.csv"), "--user", "asha"]) == 0
     out = capsys.readouterr().out
-    assert "applied 1: promoted 0, still open 1, dismissed 0, reopened 0; refused 4" in out
+    assert "applied 1: promoted 0, still open 1, dismissed 0, reopened 0; refused 5" in out
+    assert "an exact copy of a kept record cannot be waived" in out
     assert "rule order_date_iso_format is not waivable" in out or "is not waivable" in out
     assert "a note is required" in out and "looks like a spreadsheet formula" in out
     assert "unknown exception id 99999999" in out
     assert scalar(url, "SELECT COUNT(*) FROM exceptions WHERE status <> 'OPEN'") == 0
+    (event,) = read_table(url, "exception_events").to_dict("records")
+    changed = event["corrected_values"]  # JSON: text on SQLite, already decoded on PostgreSQL
+    assert (json.loads(changed) if isinstance(changed, str) else changed) == {"order_date": "2024-13-01"}
     assert main(["list", "--run", run_id, "--status", "open"]) == 0
     assert "still fails: order_date_calendar_date" in capsys.readouterr().out
 
