@@ -14,6 +14,7 @@ class RunStatus(StrEnum):
     REJECTED = "REJECTED"
     FAILED = "FAILED"
     SKIPPED = "SKIPPED"
+    APPLIED = "APPLIED"  # a replay of steward corrections that landed (its results are in the runs it touched)
 
 
 class ErrorCategory(StrEnum):
@@ -59,3 +60,23 @@ VALUE_PRECISION, VALUE_SCALE = 24, 6
 def breakdown_name(columns: Sequence[str]) -> str:
     """The label of a breakdown, e.g. `region` or `region+product`."""
     return "+".join(columns)
+
+
+class ExceptionStatus(StrEnum):
+    """Where a quarantined record stands: OPEN until a steward corrects, waives or dismisses it."""
+
+    OPEN = "OPEN"
+    PROMOTED = "PROMOTED"  # corrected (or waived) and now in the clean table, with lineage
+    DISMISSED = "DISMISSED"
+
+
+class StewardAction(StrEnum):
+    """What a steward may do to an exception (a corrections file's `action` column)."""
+
+    CORRECT = "correct"
+    WAIVE = "waive"
+    DISMISS = "dismiss"
+    REOPEN = "reopen"
+
+
+LINEAGE_COLUMNS = ("promoted_from_exception_id", "promotion_event_id")  # clean rows a replay promoted

@@ -33,6 +33,7 @@ class Rule:
     severity: str
     description: str
     columns: tuple[str, ...] = ()  # every column the rule reads (one, a pair, or a column list)
+    waivable: bool = False  # meta.waivable: a steward may accept a row that fails only waivable rules
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,15 @@ def _parse_rule(expectation: dict[str, Any], path: Path) -> Rule:
         severity=one_of(meta.get("severity"), SEVERITIES, f"{where} severity"),
         description=meta.get("description", ""),
         columns=_rule_columns(expectation["kwargs"]),
+        waivable=_flag(meta.get("waivable", False), f"{where} waivable"),
     )
+
+
+def _flag(value: Any, what: str) -> bool:
+    """A meta flag: true or false, nothing else."""
+    if not isinstance(value, bool):
+        raise SpecError(f"{what} is {value!r}; expected true or false")
+    return value
 
 
 def _rule_columns(kwargs: dict[str, Any]) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['alembic_version', 'pipeline_runs', 'raw_sales', 'validation_results', 'clean_sales',
-                             'exceptions', 'audit_log', 'analytics_summary', 'id_blocks'] LOOP
+                             'exceptions', 'audit_log', 'analytics_summary', 'id_blocks', 'exception_events'] LOOP
         IF to_regclass(format('public.%I', t)) IS NOT NULL THEN
             EXECUTE format('ALTER TABLE public.%I OWNER TO pipeline_writer', t);
         END IF;

@@ -37,6 +37,8 @@ class GeneratedFile:
 
     frame: pd.DataFrame
     answer_key: dict[str, list[int]]
+    undamaged: pd.DataFrame | None = None  # per file row, its values before any defect (a copy: its original's)
+    clean_twin: pd.DataFrame | None = None  # the same orders with no defect and no copies: what a fix should give
 
 
 def generate_sales(rows: int, seed: int, rates: DefectRates | None = None) -> GeneratedFile:
@@ -46,6 +48,7 @@ def generate_sales(rows: int, seed: int, rates: DefectRates | None = None) -> Ge
     n_dup = round(rates.duplicate_order_id * rows)
     base_n = rows - n_dup
     base = _clean_base(base_n, rng)
+    twin = base.copy()
     pool = rng.permutation(base_n)
     originals, rest = pool[:n_dup], pool[n_dup:]
     planted = plant_value_defects(base, rest, rows, rates, rng)
@@ -60,7 +63,8 @@ def generate_sales(rows: int, seed: int, rates: DefectRates | None = None) -> Ge
     planted["exact_duplicate"] = position[base_n : base_n + n_exact]
     planted["conflicting_duplicate"] = np.concatenate([position[originals[n_exact:]], position[base_n + n_exact :]])
     key = {name: sorted(int(p) + 1 for p in where) for name, where in planted.items() if len(where)}
-    return GeneratedFile(frame=frame, answer_key=key)
+    undamaged = pd.concat([twin, twin.iloc[originals]], ignore_index=True).iloc[np.argsort(position)]
+    return GeneratedFile(frame, key, undamaged.reset_index(drop=True), twin)
 
 
 def _clean_base(n: int, rng: np.random.Generator) -> pd.DataFrame:

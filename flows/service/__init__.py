@@ -9,11 +9,16 @@ from flows.service.chunks import process_chunk
 from flows.service.docs import build_docs
 from flows.service.outcomes import fail_run, finalize_run, reject_run
 from flows.service.planning import check_schema, plan_file
+from flows.service.replay import ReplayBatch, ReplayOutcome, apply_corrections, fail_replay
 from flows.service.runs import find_earlier_run, open_run, record_skipped
 
 __all__ = [
+    "ReplayBatch",
+    "ReplayOutcome",
+    "apply_corrections",
     "build_docs",
     "check_schema",
+    "fail_replay",
     "fail_run",
     "finalize_run",
     "find_earlier_run",

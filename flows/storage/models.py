@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, Numeric, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flows.constants import VALUE_PRECISION, VALUE_SCALE
@@ -87,6 +87,30 @@ class ExceptionRecord(Base):
     error_count: Mapped[int] = mapped_column(Integer)
     error_details: Mapped[str] = mapped_column(Text)
     raw_data: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        String(16), index=True, server_default="OPEN"
+    )  # flows.constants.ExceptionStatus
+
+
+class ExceptionEvent(Base):
+    """One steward action on an exception (append-only: never updated or deleted), and what it led to."""
+
+    __tablename__ = "exception_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    exception_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("exceptions.id"), index=True)
+    run_id: Mapped[str] = mapped_column(String(36), index=True)  # the run that quarantined the record
+    dataset: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    status_after: Mapped[str] = mapped_column(String(16))
+    user_name: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(Text)
+    corrected_values: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    findings: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)  # why a corrected row still fails
+    suite_name: Mapped[str] = mapped_column(String(128))
+    suite_version: Mapped[str] = mapped_column(String(64))
+    replay_run_id: Mapped[str] = mapped_column(String(36), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp)
 
 
 class AuditLog(Base):

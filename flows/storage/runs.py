@@ -49,12 +49,12 @@ class RunRecords:
         self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
         return True
 
-    def find_completed(self, sha256: str, dataset: str) -> str | None:
-        """The run that already processed a file with this checksum successfully, if any."""
+    def find_completed(self, sha256: str, dataset: str, status: str = RunStatus.COMPLETED) -> str | None:
+        """The run that already processed a file with this checksum successfully (`status`), if any."""
         t = PipelineRun
         stmt = (
             select(t.run_id)
-            .where(t.source_sha256 == sha256, t.dataset == dataset, t.status == RunStatus.COMPLETED)
+            .where(t.source_sha256 == sha256, t.dataset == dataset, t.status == status)
             .order_by(t.started_at)
             .limit(1)
         )

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from flows.constants import LockKey
+from flows.constants import LINEAGE_COLUMNS, LockKey
 from flows.dataset import ColumnSpec, DatasetSpec, SpecError
 from flows.storage.models import Base
 
@@ -76,6 +76,7 @@ def dataset_tables(spec: DatasetSpec) -> DatasetTables:
         Column("dataset", String(64), nullable=False, server_default=spec.name),
         *(Column(c.name, sql_type(c), nullable=not c.required) for c in spec.columns),
         *(Column(d.name, Numeric(spec.column(d.numerator).precision, d.scale)) for d in spec.derived),
+        *(Column(name, BigInteger) for name in LINEAGE_COLUMNS),  # set only on rows a replay promoted
     )
     _registered.update({raw.name: raw, clean.name: clean})
     return DatasetTables(raw, clean)

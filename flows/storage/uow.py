@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 
 from flows.constants import LockKey
 from flows.dataset import DatasetSpec
+from flows.storage.exceptions import ExceptionRecords
 from flows.storage.migrate import upgrade
 from flows.storage.records import DatasetRecords
 from flows.storage.runs import RunRecords
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
 
     runs: RunRecords
     records: DatasetRecords
+    exceptions: ExceptionRecords
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -33,6 +35,7 @@ class SqlUnitOfWork:
         self._connection = self._engine.connect()
         self._connection.begin()
         self.runs, self.records = RunRecords(self._connection), DatasetRecords(self._connection)
+        self.exceptions = ExceptionRecords(self._connection)
         return self
 
     def __exit__(

@@ -1,0 +1,139 @@
+"""Exception management in storage: exceptions and their status, the append-only events, promoted clean rows,
+and the read-backs a replay needs (clean rows as text, each raw record's state), inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Select, Text, cast, delete, insert, select, update
+
+from flows.constants import RECORD_ID, ExceptionStatus
+from flows.dataset import DatasetSpec
+from flows.storage.bulk import write_frame
+from flows.storage.models import AnalyticsSummary, ExceptionEvent, ExceptionRecord, PipelineRun
+from flows.storage.records import read_int_column
+from flows.storage.tables import dataset_tables
+
+IN_LIST = 5000  # ids per IN (...) list: far below SQLite's limit of bound variables
+EXCEPTION_FIELDS = ("id", "run_id", "dataset", "original_record_id", "error_category", "error_details", "raw_data")
+
+
+class StaleException(RuntimeError):
+    """An exception changed status under us (another steward acted on it first)."""
+
+
+class ExceptionRecords:
+    """Exceptions, their events, and promotions into a dataset's clean table."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def find(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """The exceptions with these ids (with their status and their run's), by id; unknown ids are absent."""
+        t, run = ExceptionRecord, PipelineRun
+        columns = [getattr(t, f) for f in EXCEPTION_FIELDS]
+        stmt = select(*columns, t.status, run.status.label("run_status")).join(
+            run, run.run_id == t.run_id, isouter=True
+        )
+        stmt = stmt.where(t.id.in_(list(ids)))
+        return {row["id"]: dict(row) for row in self._conn.execute(stmt).mappings()}
+
+    def of_run(self, run_id: str, status: str | None = None) -> list[dict[str, Any]]:
+        """A run's exceptions (optionally of one status) in record order."""
+        t = ExceptionRecord
+        stmt = select(*(getattr(t, f) for f in EXCEPTION_FIELDS), t.status).where(t.run_id == run_id)
+        if status:
+            stmt = stmt.where(t.status == status)
+        return [dict(r) for r in self._conn.execute(stmt.order_by(t.original_record_id)).mappings()]
+
+    def set_status(self, exception_id: int, expected: str, status: str) -> None:
+        """Move an exception from `expected` to `status`; StaleException if it is no longer `expected`."""
+        t = ExceptionRecord
+        stmt = update(t).where(t.id == exception_id, t.status == expected).values(status=status)
+        if self._conn.execute(stmt).rowcount != 1:
+            raise StaleException(f"exception {exception_id} is no longer {expected}: someone else acted on it first")
+
+    def move_status(self, ids: Sequence[int], expected: str, status: str) -> None:
+        """Move many exceptions from `expected` to `status` at once; StaleException if any is no longer `expected`."""
+        t = ExceptionRecord
+        for start in range(0, len(ids), IN_LIST):
+            part = list(ids[start : start + IN_LIST])
+            stmt = update(t).where(t.id.in_(part), t.status == expected).values(status=status)
+            moved = self._conn.execute(stmt).rowcount
+            if moved != len(part):
+                stale = len(part) - moved
+                raise StaleException(
+                    f"{stale} of these exceptions are no longer {expected}: someone acted on them first"
+                )
+
+    def add_events(self, events: Sequence[dict[str, Any]]) -> dict[int, int]:
+        """Append one event per exception (one executemany); return each exception's new event id."""
+        if not events:
+            return {}
+        self._conn.execute(insert(ExceptionEvent), list(events))
+        t, replay = ExceptionEvent, events[0]["replay_run_id"]
+        return {e: i for i, e in self._conn.execute(select(t.id, t.exception_id).where(t.replay_run_id == replay))}
+
+    def events(self, exception_id: int) -> list[dict[str, Any]]:
+        """An exception's events, oldest first."""
+        t = ExceptionEvent
+        stmt = select(t.__table__).where(t.exception_id == exception_id).order_by(t.id)
+        return [dict(r) for r in self._conn.execute(stmt).mappings()]
+
+    def promote(self, spec: DatasetSpec, rows: pd.DataFrame) -> None:
+        """Insert promoted clean rows (with their lineage columns); record_id is the key, so never twice."""
+        write_frame(self._conn, spec.clean_table, rows)
+
+    def unpromote(self, spec: DatasetSpec, exception_id: int) -> None:
+        """Remove the clean row a replay promoted from this exception (the exception is reopened)."""
+        clean = dataset_tables(spec).clean
+        self._conn.execute(delete(clean).where(clean.c.promoted_from_exception_id == exception_id))
+
+    def clean_keys(self, run_id: str, spec: DatasetSpec) -> set[str]:
+        """The business keys of the run's clean rows."""
+        clean = dataset_tables(spec).clean
+        stmt = select(clean.c[spec.business_key]).where(clean.c.run_id == run_id)
+        return {str(k) for k in self._conn.execute(stmt).scalars() if k is not None}
+
+    def clean_text(self, run_id: str, spec: DatasetSpec) -> pd.DataFrame:
+        """The run's clean rows, every value as text (dates ISO), indexed by record id."""
+        clean = dataset_tables(spec).clean
+        names = [*spec.column_names, *(d.name for d in spec.derived)]
+        dates = {c.name for c in spec.columns if c.type == "date"}  # read as dates: text would follow DateStyle
+        columns = (clean.c[n] if n in dates else cast(clean.c[n], Text).label(n) for n in names)
+        rows = self._conn.execute(select(clean.c.record_id, *columns).where(clean.c.run_id == run_id)).all()
+        frame = pd.DataFrame(rows, columns=[RECORD_ID, *names], dtype=object)
+        for name in dates:
+            frame[name] = frame[name].map(lambda d: None if d is None else d.isoformat())
+        return frame.set_index(RECORD_ID)
+
+    def replace_analytics(self, run_id: str, dataset: str, summary: pd.DataFrame) -> None:
+        """Replace the run's analytics rows by `summary` (recomputed from its clean rows)."""
+        t = AnalyticsSummary
+        self._conn.execute(delete(t).where(t.run_id == run_id))
+        write_frame(self._conn, "analytics_summary", summary.assign(run_id=run_id, dataset=dataset))
+
+    def record_states(self, run_id: str, spec: DatasetSpec) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The run's raw record ids, and the record ids in each state: loaded clean, promoted, and per status."""
+        tables, t = dataset_tables(spec), ExceptionRecord
+        clean = tables.clean
+        loaded = clean.c.promoted_from_exception_id.is_(None)
+        raw = read_int_column(self._conn, select(tables.raw.c.id).where(tables.raw.c.run_id == run_id))
+        states: dict[str, Select[Any]] = {
+            "clean (loaded)": select(clean.c.record_id).where(clean.c.run_id == run_id, loaded),
+            "clean (promoted)": select(clean.c.record_id).where(clean.c.run_id == run_id, ~loaded),
+            **{
+                status: select(t.original_record_id).where(t.run_id == run_id, t.status == status)
+                for status in (ExceptionStatus.OPEN, ExceptionStatus.DISMISSED)
+            },
+        }
+        return raw, {name: read_int_column(self._conn, query) for name, query in states.items()}
+
+    def promoted_exceptions(self, run_id: str) -> np.ndarray:
+        """Record ids of the run's exceptions marked PROMOTED."""
+        t = ExceptionRecord
+        stmt = select(t.original_record_id).where(t.run_id == run_id, t.status == ExceptionStatus.PROMOTED)
+        return read_int_column(self._conn, stmt)
