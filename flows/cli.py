@@ -25,7 +25,7 @@ def main(run_pipeline: Callable[..., RunSummary], argv: list[str] | None = None)
     parser.add_argument("--task-runner", choices=("threads", "dask", "serial"), help="where chunks run (TASK_RUNNER)")
     args = parser.parse_args(argv)
     from flows.startup import configure_process
-    from flows.tasks.common import RunFailed, masked
+    from flows.tasks.common import RunFailed, masked, masked_error
 
     configure_process()
     _prewarm(args.dataset)
@@ -34,7 +34,7 @@ def main(run_pipeline: Callable[..., RunSummary], argv: list[str] | None = None)
             source=args.source, dataset=args.dataset, chunk_rows=args.chunk_rows, task_runner=args.task_runner
         )
     except Exception as error:  # noqa: BLE001 - the CLI's job is a one-line reason, not a traceback
-        message = masked(str(error) if isinstance(error, RunFailed) else f"{type(error).__name__}: {error}")
+        message = masked(str(error)) if isinstance(error, RunFailed) else masked_error(error)
         print(f"FAILED: {message.splitlines()[0] if message else type(error).__name__}", file=sys.stderr)
         return EXIT_FAILED
     print(format_summary(summary))

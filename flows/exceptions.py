@@ -97,7 +97,7 @@ def _dataset_of(path: Path) -> str | None:
 def apply(path: Path, user: str, dataset: str | None) -> int:
     """Run the replay flow on a filled template and print what it did; the exit code tells the outcome."""
     from flows.replay import replay_exceptions
-    from flows.tasks.common import masked
+    from flows.tasks.common import masked_error
 
     if not path.is_file():
         print(f"REFUSED: no such file {path}", file=sys.stderr)
@@ -105,7 +105,7 @@ def apply(path: Path, user: str, dataset: str | None) -> int:
     try:
         outcome = replay_exceptions(corrections=str(path), user=user, dataset=dataset or _dataset_of(path))
     except Exception as error:  # noqa: BLE001 - the CLI's job is a one-line reason, not a traceback
-        message = masked(f"{type(error).__name__}: {error}")
+        message = masked_error(error)
         print(f"FAILED: {message.splitlines()[0] if message else type(error).__name__}", file=sys.stderr)
         return EXIT_FAILED
     print(f"replay {outcome.run_id}  {outcome.status}  {path.name}  suite version {outcome.suite_version}")

@@ -58,13 +58,18 @@ def masked(text: str) -> str:
     return mask_secrets(text, database_url())
 
 
+def masked_error(error: BaseException) -> str:
+    """`Type: message` of an error with the password removed: the one form every failure is reported in."""
+    return masked(f"{type(error).__name__}: {error}")
+
+
 class RunFailed(Exception):
     """A run's error as `Type: message` with the password removed; raised instead of the original, which may hold it."""
 
     @classmethod
     def masking(cls, error: Exception) -> RunFailed:
         """The masked stand-in for `error` (raise it `from None`: Prefect logs and stores a flow's exception)."""
-        return error if isinstance(error, cls) else cls(masked(f"{type(error).__name__}: {error}"))
+        return error if isinstance(error, cls) else cls(masked_error(error))
 
 
 def load_spec(dataset: str | None) -> DatasetSpec:

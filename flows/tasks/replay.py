@@ -7,7 +7,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows import service
 from flows.service import ReplayBatch, ReplayOutcome
-from flows.tasks.common import STORAGE_TASK, masked, unit_of_work
+from flows.tasks.common import STORAGE_TASK, masked_error, unit_of_work
 from flows.validation.runner import borrowed_runner
 
 
@@ -37,7 +37,7 @@ def apply_corrections(batch: ReplayBatch) -> ReplayOutcome:
 @task(name="Mark replay failed", **STORAGE_TASK)
 def fail_replay(batch: ReplayBatch, error: BaseException) -> None:
     """Record the replay FAILED with its reason; its batch rolled back, so nothing of it landed."""
-    reason = masked(f"{type(error).__name__}: {error}")
+    reason = masked_error(error)
     with unit_of_work() as uow:
         service.fail_replay(uow, batch, reason)
     get_run_logger().error("replay %s failed: %s", batch.run_id, reason)

@@ -13,7 +13,7 @@ from flows import service
 from flows.records import ChunkResult, FilePlan, RunContext, RunSummary, SchemaCheck
 from flows.report import failures_table, summary_markdown
 from flows.settings import get_settings
-from flows.tasks.common import STORAGE_TASK, load_spec, masked, pause_point, unit_of_work
+from flows.tasks.common import STORAGE_TASK, load_spec, masked_error, pause_point, unit_of_work
 from flows.validation.runner import borrowed_runner
 
 
@@ -104,7 +104,7 @@ def reject_run(run: RunContext, reason: str) -> RunSummary:
 @task(name="Mark run failed", **STORAGE_TASK)
 def fail_run(run: RunContext, error: BaseException) -> None:
     """Mark the run FAILED and remove its partial results, so nothing half-written stays visible."""
-    reason = masked(f"{type(error).__name__}: {error}")
+    reason = masked_error(error)
     with unit_of_work() as uow:
         service.fail_run(uow, run, reason)
     get_run_logger().error("run %s failed: %s", run.run_id, reason)
