@@ -22,7 +22,6 @@ import pandas as pd
 
 from flows.constants import ExceptionStatus, RunStatus
 from flows.dataset import DatasetSpec
-from flows.stages.corrections import CONTROL_COLUMNS
 from flows.storage.uow import SqlUnitOfWork
 
 EXIT_APPLIED, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
@@ -46,18 +45,15 @@ def _spec(dataset: str) -> DatasetSpec:
 
 def export(run_id: str, out: Path) -> int:
     """Write the run's open exceptions as a corrections template (values as received); return how many."""
+    from flows.settings import get_settings
+    from flows.storage.read import connect, corrections_template
+
     with _unit_of_work() as uow:
         run = uow.runs.get(run_id)
-        if run is None:
-            raise SystemExit(f"unknown run {run_id}")
-        spec = _spec(run["dataset"])
-        rows = uow.exceptions.of_run(run_id, ExceptionStatus.OPEN)
-    records = []
-    for row in rows:
-        received = json.loads(row["raw_data"])
-        values = {c: "" if received.get(c) is None else str(received[c]) for c in spec.column_names}
-        records.append({"exception_id": str(row["id"]), "action": "", "note": "", **values})
-    template = pd.DataFrame(records, columns=[*CONTROL_COLUMNS, *spec.column_names], dtype=str)
+    if run is None:
+        raise SystemExit(f"unknown run {run_id}")
+    with connect(get_settings().database_url.get_secret_value()) as conn:
+        template = corrections_template(conn, run_id, _spec(run["dataset"]).column_names)
     out.parent.mkdir(parents=True, exist_ok=True)
     template.to_csv(out, index=False)
     return len(template)

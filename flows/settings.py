@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # With workers on other machines, a folder every worker can read, like the input files.
     work_dir: Path = Path("data/work")
     dashboard_database_url: SecretStr | None = None
+    # The dashboard's steward actions (correct, waive, dismiss, reopen, upload) write through this connection only;
+    # without it, or without `panel serve --basic-auth`, the dashboard has no write control.
+    steward_database_url: SecretStr | None = None
     prefect_ui_url: str = "http://127.0.0.1:4200"
     # Rows per chunk: memory is bounded by the chunk, not the file (GX needs ~650 MB per 1M rows).
     chunk_rows: int = 250_000

@@ -95,3 +95,11 @@ class DashboardReader(Protocol):
     def exception_rows(self, run_id: str, f: ExceptionFilter) -> pd.DataFrame:
         """Every exception row matching the filter (for the CSV export)."""
         ...
+
+    def exception_history(self, exception_id: int) -> pd.DataFrame:
+        """One exception's steward events, oldest first (created_at in UTC)."""
+        ...
+
+    def corrections_template(self, run_id: str) -> pd.DataFrame:
+        """The run's open exceptions as a corrections template: exception_id, action, note, the source fields."""
+        ...

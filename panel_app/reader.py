@@ -1,7 +1,9 @@
 """The dashboard's `DashboardReader` over the storage layer's read API, cached for every browser session.
 
-A COMPLETED run never changes, so its results are cached until evicted. Lists that grow as runs
-arrive (datasets, runs, cross-run aggregates) are re-read after LIST_TTL_S or on `refresh()`.
+A COMPLETED run's results change only when stewards act on its exceptions, which moves its `revision`
+(in the run list): results are cached under the run and its revision until evicted. Lists that grow as
+runs arrive (datasets, runs and their revisions, cross-run aggregates) are re-read after LIST_TTL_S or on
+`refresh()`, so a replay from elsewhere shows within LIST_TTL_S, and the dashboard's own at once.
 Each dataset has its own Reader (and cache); `for_dataset` hands out the sibling for another one.
 """
 
@@ -20,8 +22,9 @@ import pandas as pd
 from flows.constants import MISSING, RECORD_COUNT
 from flows.dataset import DatasetSpec, load_dataset
 from flows.storage import read as queries
-from flows.storage.read import ExceptionDimension, ExceptionFilter, mask_secrets, mask_url
+from flows.storage.read import mask_secrets, mask_url
 from panel_app.ports import DatabaseState
+from panel_app.reader_exceptions import ExceptionReads
 
 LIST_TTL_S = 30.0
 LIST_KEYS = frozenset({"datasets", "runs", "run_totals", "rule_failures", "stage_durations"})
@@ -56,7 +59,7 @@ def _floats(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return frame
 
 
-class Reader:
+class Reader(ExceptionReads):
     """Reads one database for one dataset through `flows.storage.read`, with a bounded cache."""
 
     def __init__(
@@ -130,6 +133,12 @@ class Reader:
         """The datasets of the database that have at least one run."""
         return list(self._read(("datasets",), queries.list_datasets))
 
+    def revision(self, run_id: str) -> int:
+        """The newest steward event on the run's exceptions (0 for none), as of the last read of the run list."""
+        runs = self._read(("runs",), queries.list_runs, self.dataset)
+        found = runs.loc[runs["run_id"] == run_id, "revision"]
+        return int(found.iloc[0]) if len(found) else 0
+
     def runs(self) -> pd.DataFrame:
         """Every run of the dataset, newest first, timestamps in UTC."""
         frame = self._read(("runs",), queries.list_runs, self.dataset)
@@ -143,7 +152,7 @@ class Reader:
         analytics = self.spec.analytics
         start, end = dates or (None, None)
         picked = tuple(tuple(values) for values in chosen)
-        key = ("grain", run_id, start, end, picked)
+        key = ("grain", run_id, self.revision(run_id), start, end, picked)
         frame = self._read(
             key, queries.analytics_grain, run_id, analytics.grain, analytics.measures, start, end, picked
         ).copy()
@@ -153,7 +162,8 @@ class Reader:
 
     def dimensions(self, run_id: str) -> pd.DataFrame:
         """The key combinations of a run's grain (one column per grain field; a missing key is None)."""
-        return self._read(("dimensions", run_id), queries.run_dimensions, run_id, self.spec.analytics.grain)
+        key = ("dimensions", run_id, self.revision(run_id))
+        return self._read(key, queries.run_dimensions, run_id, self.spec.analytics.grain)
 
     def run_totals(self) -> pd.DataFrame:
         """Each measure's sum and the record count of every COMPLETED run."""
@@ -172,33 +182,3 @@ class Reader:
     def audit_events(self, run_id: str) -> pd.DataFrame:
         """One run's audit events in order."""
         return _utc(self._read(("audit", run_id), queries.audit_events, run_id).copy(), "logged_at")
-
-    def exception_counts(
-        self, run_id: str, by: ExceptionDimension, f: ExceptionFilter, field: str = ""
-    ) -> pd.DataFrame:
-        """Quarantined records of a run per category, rule or raw value of `field`."""
-        key = ("exception_counts", run_id, by, field, f)
-        return self._read(key, queries.exception_counts, self.raw_table, run_id, by, f, field)
-
-    def exception_page(self, run_id: str, f: ExceptionFilter, page: int, size: int) -> tuple[pd.DataFrame, int]:
-        """One page of exception rows (1-based page number) and how many rows match in all."""
-        raw, fields = self.raw_table, self.spec.column_names
-        total = self._read(("exception_total", run_id, f), queries.exception_total, raw, run_id, f)
-        rows = self._read(
-            ("exception_page", run_id, f, page, size),
-            queries.exception_page,
-            raw,
-            run_id,
-            f,
-            (page - 1) * size,
-            size,
-            fields,
-        )
-        return rows, int(total)
-
-    def exception_rows(self, run_id: str, f: ExceptionFilter) -> pd.DataFrame:
-        """Every exception row matching the filter (for the CSV export; not cached)."""
-        raw, fields = self.raw_table, self.spec.column_names
-        with queries.connect(self.url) as conn:
-            total = queries.exception_total(conn, raw, run_id, f)
-            return queries.exception_page(conn, raw, run_id, f, 0, total, fields)

@@ -8,6 +8,7 @@ source cell, or one equal to the value as received, keeps the value as received.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -130,3 +131,14 @@ def record_states_problems(raw: np.ndarray, states: Mapping[str, np.ndarray]) ->
     if len(unknown):
         problems.append(f"states name records that are not raw records of the run: {unknown[:5].tolist()}")
     return problems
+
+
+def template(exceptions: Sequence[Mapping[str, object]], columns: Sequence[str]) -> pd.DataFrame:
+    """A corrections template: one line per exception (`id`, `raw_data` JSON), action and note blank, then the
+    dataset's source `columns` with the values as received (all text; a missing value is blank)."""
+    records = []
+    for row in exceptions:
+        received = json.loads(str(row["raw_data"]))
+        values = {c: "" if received.get(c) is None else str(received[c]) for c in columns}
+        records.append({"exception_id": str(row["id"]), "action": "", "note": "", **values})
+    return pd.DataFrame(records, columns=[*CONTROL_COLUMNS, *columns], dtype=str)

@@ -24,6 +24,7 @@ from flows.storage.read.runs import (
     run_totals,
     stage_durations,
 )
+from flows.storage.read.steward import corrections_template, exception_history
 
 __all__ = [
     "ExceptionDimension",
@@ -31,8 +32,10 @@ __all__ = [
     "analytics_grain",
     "audit_events",
     "connect",
+    "corrections_template",
     "database_missing",
     "exception_counts",
+    "exception_history",
     "exception_page",
     "exception_total",
     "list_datasets",

@@ -31,6 +31,7 @@ class ExceptionFilter:
     rule: str | None = None
     value: tuple[str, str] | None = None
     search: str = ""
+    status: str | None = None  # an ExceptionStatus (OPEN, PROMOTED, DISMISSED); None = every status
 
     def sidebar_only(self) -> ExceptionFilter:
         """The same sidebar filters without the drill-down and the search."""
@@ -52,6 +53,8 @@ def _exceptions(stmt: Select, raw: Table, run_id: str, f: ExceptionFilter) -> Se
             stmt = stmt.where(matches_any(_raw_column(raw, field), values, f.missing_values))
     if f.category:
         stmt = stmt.where(e.error_category == f.category)
+    if f.status:
+        stmt = stmt.where(e.status == f.status)
     if f.value is not None:
         column, value = _raw_column(raw, f.value[0]), f.value[1]
         stmt = stmt.where((column.is_(None) | (column == "")) if value == MISSING else column == value)
@@ -91,11 +94,11 @@ def exception_counts(
 def exception_page(
     conn: Connection, raw: Table, run_id: str, f: ExceptionFilter, offset: int, limit: int, fields: Sequence[str]
 ) -> pd.DataFrame:
-    """One page of a run's exception rows (in file order) with every reason and the raw `fields` as received."""
+    """One page of a run's exception rows (in file order) with every reason, its status and the raw `fields`."""
     e = ExceptionRecord
-    columns = (raw.c.source_row, e.original_record_id.label("record_id"), e.error_category, e.error_count)
+    columns = [raw.c.source_row, e.id.label("exception_id"), e.status, e.original_record_id.label("record_id")]
     values = [_raw_column(raw, name) for name in fields]
-    stmt = _exceptions(select(*columns, *values, e.error_details), raw, run_id, f)
+    stmt = _exceptions(select(*columns, e.error_category, e.error_count, *values, e.error_details), raw, run_id, f)
     return frame_of(conn, stmt.order_by(raw.c.source_row, e.id).offset(offset).limit(limit))
 
 

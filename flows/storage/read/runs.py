@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from flows.constants import TOTAL, RunStatus
-from flows.storage.models import AnalyticsSummary, AuditLog, PipelineRun, ValidationResult
+from flows.storage.models import AnalyticsSummary, AuditLog, ExceptionEvent, PipelineRun, ValidationResult
 from flows.storage.read.analytics import wide_measures
 from flows.storage.read.common import frame_of
 
@@ -20,9 +20,12 @@ def list_datasets(conn: Connection) -> list[str]:
 
 
 def list_runs(conn: Connection, dataset: str) -> pd.DataFrame:
-    """Every run of the dataset, newest first, whatever its status."""
-    t = PipelineRun
-    return frame_of(conn, select(t.__table__).where(t.dataset == dataset).order_by(t.started_at.desc()))
+    """Every run of the dataset, newest first, whatever its status; `revision` is the newest steward event on the
+    run's exceptions (0 for none): a replay changes a COMPLETED run's results, and with them its revision."""
+    t, ev = PipelineRun, ExceptionEvent
+    newest = select(func.coalesce(func.max(ev.id), 0)).where(ev.run_id == t.run_id).scalar_subquery()
+    stmt = select(t.__table__, newest.label("revision")).where(t.dataset == dataset)
+    return frame_of(conn, stmt.order_by(t.started_at.desc()))
 
 
 def run_totals(conn: Connection, dataset: str, measures: Sequence[str]) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from flows.storage.read import ExceptionDimension, ExceptionFilter
 from panel_app.ports import DatabaseState
 
 EXCEPTION_COLUMNS = ["source_row", "record_id", "error_category", "error_count"]
+SHOWN_COLUMNS = ["source_row", "exception_id", "status", "record_id", "error_category", "error_count"]
 
 
 @dataclass
@@ -34,6 +35,8 @@ class FakeDataset:
     rule_failures: pd.DataFrame = field(default_factory=pd.DataFrame)  # run_id, rule_name, failed_records, findings
     audit: dict[str, pd.DataFrame] = field(default_factory=dict)  # stage, event, logged_at, counts, details
     exceptions: dict[str, pd.DataFrame] = field(default_factory=dict)  # EXCEPTION_COLUMNS, raw fields, details
+    # (exception_id defaults to the record id, status to OPEN); the events of an exception, by its id
+    history: dict[int, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass
@@ -151,12 +154,18 @@ class FakeReader:
 
     def exception_rows(self, run_id: str, f: ExceptionFilter) -> pd.DataFrame:
         """Every matching row: position, record id, category, errors, the raw fields, the findings."""
-        columns = [*EXCEPTION_COLUMNS, *self.spec.column_names, "error_details"]
+        columns = [*SHOWN_COLUMNS, *self.spec.column_names, "error_details"]
         return self._matching(run_id, f)[columns].sort_values("source_row", ignore_index=True)
 
     def _matching(self, run_id: str, f: ExceptionFilter) -> pd.DataFrame:
         rows = self._data.exceptions.get(run_id, pd.DataFrame(columns=[*EXCEPTION_COLUMNS, "error_details"]))
+        rows = rows.assign(
+            exception_id=rows["exception_id"] if "exception_id" in rows else rows["record_id"],
+            status=rows["status"] if "status" in rows else "OPEN",
+        )
         keep = pd.Series(True, index=rows.index)
+        if f.status:
+            keep &= rows["status"] == f.status
         for name, values in f.values:
             raw = rows[name]
             missing = raw.isna() | raw.isin(f.missing_values) if MISSING in values else False
@@ -174,3 +183,14 @@ class FakeReader:
             text = rows[self.spec.column_names].astype(str).agg(" ".join, axis=1) + rows["error_details"]
             keep &= text.str.lower().str.contains(term, regex=False)
         return rows[keep]
+
+    def exception_history(self, exception_id: int) -> pd.DataFrame:
+        """The events of one exception, oldest first."""
+        self.db.reads.append(("exception_history", str(exception_id)))
+        return self._data.history.get(exception_id, pd.DataFrame(columns=["event_id", "created_at", "action"]))
+
+    def corrections_template(self, run_id: str) -> pd.DataFrame:
+        """The run's OPEN exceptions: exception_id, action, note, the raw fields."""
+        rows = self._matching(run_id, ExceptionFilter(status="OPEN")).sort_values("record_id")
+        template = rows[["exception_id", *self.spec.column_names]].astype(str).assign(action="", note="")
+        return template[["exception_id", "action", "note", *self.spec.column_names]].reset_index(drop=True)
