@@ -13,6 +13,7 @@ The writer connection is STEWARD_DATABASE_URL, set explicitly: the dashboard's o
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -85,9 +86,9 @@ class Steward:
                 return apply_corrections(uow, batch, runner)
         except Exception as error:  # noqa: BLE001 - recorded FAILED, then re-raised as one masked line
             reason = mask_secrets(f"{type(error).__name__}: {error}", self.url)
-            with SqlUnitOfWork(engine) as uow:
+            with contextlib.suppress(Exception), SqlUnitOfWork(engine) as uow:  # the database may be what failed
                 fail_replay(uow, batch, reason)
-            raise StewardError(reason.splitlines()[0]) from None
+            raise StewardError(reason.splitlines()[0] if reason else type(error).__name__) from None
 
     def _new_file(self, user: str, label: str) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ import panel as pn
 import param
 
 from flows.settings import Settings, get_settings
+from panel_app.access import READ_ONLY, StewardAccess
 from panel_app.data_store import DataStore
 from panel_app.formatting import text
 from panel_app.presentation import Presentation, field_label
@@ -46,8 +47,14 @@ TABS: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
     (
         "Exceptions",
         "The {dimensions} filters apply to the values as received; dates do not (a bad date is often the defect)."
-        " Click a bar to list its rows.",
-        (("by_category", "by_rule", "by_raw_value"), ("exception_rows",), ("exception_comparison",)),
+        " Click a bar to list its rows, a row to see it in full.",
+        (
+            ("by_category", "by_rule", "by_raw_value"),
+            ("exception_rows",),
+            ("exception_history",),
+            ("corrections_files",),
+            ("exception_comparison",),
+        ),
     ),
     (
         "Audit Trail",
@@ -93,9 +100,9 @@ class App(StoreView):
     A tab's cards are built when it is first opened, so a page load computes only the first tab.
     """
 
-    def __init__(self, settings: Settings | None = None, **params: Any) -> None:
+    def __init__(self, settings: Settings | None = None, access: StewardAccess = READ_ONLY, **params: Any) -> None:
         super().__init__(**params)
-        self.views = Cards(card_factories(self.ds, settings or get_settings()))
+        self.views = Cards(card_factories(self.ds, settings or get_settings(), access))
         self.pages = [pn.Column(sizing_mode="stretch_width") for _ in TABS]
         self.tabs = pn.Tabs(*zip((t for t, *_ in TABS), self.pages, strict=True), sizing_mode="stretch_width")
         self.tabs.param.watch(lambda _: self._fill_tab(), "active")
@@ -163,17 +170,20 @@ def show_dataset_in_url(event: param.parameterized.Event) -> None:
         pn.state.location.update_query(dataset=event.new)
 
 
-def create_app(settings: Settings | None = None, dataset: str | None = None) -> App:
-    """Build the dashboard for the configured database (nothing is read before this is called)."""
+def create_app(settings: Settings | None = None, dataset: str | None = None, user: str | None = None) -> App:
+    """Build the dashboard for the configured database (nothing is read before this is called).
+
+    `user`: who signed in (`panel serve --basic-auth`); with STEWARD_DATABASE_URL set, they get steward actions.
+    """
     settings = settings or get_settings()
     first = settings.default_dataset  # shown first when it has runs (DEFAULT_DATASET)
     reader = shared_reader(database_url(settings), first, settings.expectations_dir)
     store = DataStore(reader, default_dataset=first, dataset=dataset)
-    return App(store=store, settings=settings)
+    return App(store=store, settings=settings, access=StewardAccess.of(settings, user))
 
 
 if pn.state.served:
     pn.extension("plotly", "tabulator", sizing_mode="stretch_width")
-    app = create_app(dataset=requested_dataset())
+    app = create_app(dataset=requested_dataset(), user=pn.state.user)
     app.ds.param.watch(show_dataset_in_url, "dataset")
     app.template().servable(title=TITLE)

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import param
 
-from flows.dataset import SpecError
+from flows.constants import ExceptionStatus
 from flows.storage.read import ExceptionFilter
 from panel_app import selection
 from panel_app.metrics.quality import CONTROL_COLUMNS, controls_table, rules_frame
@@ -25,6 +25,8 @@ from panel_app.presentation import NO_DATASET, Presentation, presentation
 from panel_app.selection import NO_RUN
 
 DRILL_KEYS = ("category", "rule", "value")  # "value": a raw value of the first grain dimension
+ALL_STATUSES = "all"
+STATUS_CHOICES = [ALL_STATUSES, *(s.lower() for s in ExceptionStatus)]  # the exceptions table's status filter
 
 
 class DataStore(param.Parameterized):
@@ -39,6 +41,9 @@ class DataStore(param.Parameterized):
     search = param.String(default="", label="Search exceptions")
     drill = param.Dict(default={}, doc="Exceptions drill-down picked on a chart: {category|rule|value: key}.")
     page = param.Integer(default=1, bounds=(1, None))
+    status: param.Selector[str] = param.Selector(default=ALL_STATUSES, objects=STATUS_CHOICES, label="Status")
+    revision = param.Integer(default=0, precedence=-1, doc="Bumped when stewards changed the results shown.")
+    picked = param.Integer(default=None, allow_None=True, label="Exception id", doc="The exception shown in full.")
 
     state = param.ClassSelector(class_=DatabaseState, default=DatabaseState("empty"))
     presentation = param.ClassSelector(class_=Presentation, default=NO_DATASET, precedence=-1)
@@ -53,10 +58,8 @@ class DataStore(param.Parameterized):
         default_dataset: str | None = None,
         **params: Any,
     ) -> None:
-        """Read through `reader` (rebound to `expectations_dir` if given); open on `dataset`, else `default_dataset`.
-
-        `default_dataset` (Settings.default_dataset in the app) defaults to the reader's own dataset.
-        """
+        """Read through `reader` (rebound to `expectations_dir` if given); open on `dataset`, else `default_dataset`
+        (Settings.default_dataset in the app; by default the reader's own dataset)."""
         super().__init__(**params)
         self.reader = reader if expectations_dir is None else reader.for_dataset(reader.dataset, expectations_dir)
         self.default_dataset = default_dataset or reader.dataset
@@ -69,8 +72,9 @@ class DataStore(param.Parameterized):
     def reload(self) -> None:
         """Re-read the database state, the datasets and the run list; keep the selection when it still exists."""
         self.reader.refresh()
+        before = self._revisions()
         state = self.reader.state()
-        named = self._datasets() if state.kind == "ok" else {}
+        named = selection.named_datasets(self.reader) if state.kind == "ok" else {}
         if state.kind == "ok" and not named:
             state = DatabaseState("empty", f"no dataset with runs has a spec in {self.reader.expectations_dir}")
         self.param.dataset.objects = named
@@ -83,17 +87,8 @@ class DataStore(param.Parameterized):
         else:
             self.dataset = chosen
         self.state = state
-
-    def _datasets(self) -> dict[str, str]:
-        """The datasets that have runs and a loadable spec, labelled by their titles."""
-        named: dict[str, str] = {}
-        for name in self.reader.datasets():
-            try:
-                title = self.reader.for_dataset(name).spec.title
-            except (SpecError, OSError):
-                continue  # runs of a dataset whose spec is gone or broken cannot be shown
-            named[title if title not in named else f"{title} ({name})"] = name
-        return named
+        if self._revisions() != before:  # stewards changed what the cards show (a replay from anywhere)
+            self.revision += 1
 
     @param.depends("dataset", watch=True)
     def _dataset_changed(self) -> None:
@@ -160,8 +155,24 @@ class DataStore(param.Parameterized):
         return selection.sidebar_filter(self.presentation, self.filters)
 
     def exception_filter(self) -> ExceptionFilter:
-        """The sidebar filters, the chart drill-down and the search, as one query filter."""
-        return selection.exception_filter(self.presentation, self.filters, self.drill, self.search)
+        """The sidebar filters, the chart drill-down, the search and the status, as one query filter."""
+        status = None if self.status == ALL_STATUSES else self.status.upper()
+        return selection.exception_filter(self.presentation, self.filters, self.drill, self.search, status)
+
+    def results_changed(self) -> None:
+        """Re-read after a steward action, keeping the selection: the run list (revisions, clean counts), results."""
+        self.reader.refresh()
+        runs = self.reader.runs() if self.dataset else pd.DataFrame()
+        self._rows = {str(r["run_id"]): r for _, r in runs.iterrows()}
+        self.runs = runs
+        self._load()
+        self.revision += 1
+
+    def _revisions(self) -> tuple[object, ...]:
+        """The selected and comparison runs' revisions: they move when stewards change those runs' results."""
+        return tuple(
+            None if (r := self._row(i)) is None else r.get("revision") for i in (self.run_id, self.compare_run_id)
+        )
 
     @param.depends("run_id", watch=True)
     def _run_changed(self) -> None:
@@ -179,13 +190,14 @@ class DataStore(param.Parameterized):
             drill={},
             search="",
             page=1,
+            picked=None,
         )
         self._load()
 
     @param.depends("compare_run_id", "date_range", "filters", watch=True)
     def _load(self) -> None:
         filters = tuple((d, tuple(v)) for d, v in sorted(self.filters.items()))
-        key = (self.dataset, self.run_id, self.compare_run_id, self.date_range, filters)
+        key = (self.dataset, self.run_id, self.compare_run_id, self.date_range, filters, self._revisions())
         if key != self._loaded:  # a run change sets several filters at once: load once
             self._loaded = key
             run_id = self.run_id if self.has_results else None
@@ -197,6 +209,6 @@ class DataStore(param.Parameterized):
             return selection.empty_grain(p)
         return self.reader.grain(run_id, self.date_range, *(self.filters.get(d, ()) for d in p.dimensions))
 
-    @param.depends("search", "drill", "filters", watch=True)
+    @param.depends("search", "drill", "filters", "status", watch=True)
     def _first_page(self) -> None:
         self.page = 1

@@ -8,8 +8,10 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from flows.constants import MISSING, RECORD_COUNT
+from flows.dataset import SpecError
 from flows.storage.read import ExceptionFilter
 from panel_app.metrics.runs import COMPLETED, previous_completed, run_label
+from panel_app.ports import DashboardReader
 from panel_app.presentation import Presentation
 
 NO_RUN = ""
@@ -72,9 +74,13 @@ def sidebar_filter(p: Presentation, filters: Mapping[str, Sequence[str]]) -> Exc
 
 
 def exception_filter(
-    p: Presentation, filters: Mapping[str, Sequence[str]], drill: Mapping[str, str], search: str
+    p: Presentation,
+    filters: Mapping[str, Sequence[str]],
+    drill: Mapping[str, str],
+    search: str,
+    status: str | None = None,
 ) -> ExceptionFilter:
-    """The sidebar filters, the chart drill-down and the search, as one query filter."""
+    """The sidebar filters, the chart drill-down, the search and an exception status, as one query filter."""
     sidebar = sidebar_filter(p, filters)
     value = (p.dimensions[0], str(drill["value"])) if "value" in drill and p.dimensions else None
     return ExceptionFilter(
@@ -84,4 +90,17 @@ def exception_filter(
         rule=drill.get("rule"),
         value=value,
         search=search,
+        status=status,
     )
+
+
+def named_datasets(reader: DashboardReader) -> dict[str, str]:
+    """The datasets that have runs and a loadable spec, labelled by their titles."""
+    named: dict[str, str] = {}
+    for name in reader.datasets():
+        try:
+            title = reader.for_dataset(name).spec.title
+        except (SpecError, OSError):
+            continue  # runs of a dataset whose spec is gone or broken cannot be shown
+        named[title if title not in named else f"{title} ({name})"] = name
+    return named

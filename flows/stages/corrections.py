@@ -9,6 +9,7 @@ source cell, or one equal to the value as received, keeps the value as received.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,13 @@ from flows.dataset import DatasetSpec
 
 CONTROL_COLUMNS = ("exception_id", "action", "note")
 FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet would evaluate (CSV injection)
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A template cell safe to open in a spreadsheet: a formula-looking value as received gets a leading
+    apostrophe (a plain number such as -12.50 is left alone); coming back unchanged, it means "as received"."""
+    return "'" + value if value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value) else value
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,8 @@ def _line_problem(
 
 def corrected_values(received: Mapping[str, str | None], cells: Mapping[str, str]) -> tuple[dict[str, str], str | None]:
     """The cells that change a value as received, or the reason the line is refused (a formula-looking cell)."""
-    changes = {k: v for k, v in cells.items() if v != (received.get(k) or "")}
+    kept = {k: {received.get(k) or "", spreadsheet_safe(received.get(k) or "")} for k in cells}
+    changes = {k: v for k, v in cells.items() if v not in kept[k]}
     for column, value in changes.items():
         if value.startswith(FORMULA_START):
             return {}, f"cell {column} {value[:20]!r} looks like a spreadsheet formula (starts with = + - or @)"
@@ -139,6 +148,6 @@ def template(exceptions: Sequence[Mapping[str, object]], columns: Sequence[str])
     records = []
     for row in exceptions:
         received = json.loads(str(row["raw_data"]))
-        values = {c: "" if received.get(c) is None else str(received[c]) for c in columns}
+        values = {c: "" if received.get(c) is None else spreadsheet_safe(str(received[c])) for c in columns}
         records.append({"exception_id": str(row["id"]), "action": "", "note": "", **values})
     return pd.DataFrame(records, columns=[*CONTROL_COLUMNS, *columns], dtype=str)

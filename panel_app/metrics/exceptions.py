@@ -25,14 +25,31 @@ def reasons(error_details: str) -> str:
     return "; ".join(parts)
 
 
-def display_rows(page: pd.DataFrame, fields: Sequence[str], with_details: bool = False) -> pd.DataFrame:
-    """Exception rows with readable columns: row, reasons, the raw `fields` as received, category, record id.
+def open_for(age: pd.Timedelta) -> str:
+    """How long an exception has been open, in the largest whole unit: `3 d`, `5 h`, `12 min`."""
+    seconds = max(0, int(age.total_seconds()))
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return "< 1 min"
+
+
+def display_rows(
+    page: pd.DataFrame, fields: Sequence[str], with_details: bool = False, age: pd.Timedelta | None = None
+) -> pd.DataFrame:
+    """Exception rows with readable columns: row, exception id, status, how long it has been open (`age`: since
+    its run quarantined it; blank once closed), reasons, the raw `fields` as received, category, record id.
 
     With details, the error count and the findings as JSON follow (for exports).
     """
     rows = page.rename(columns={"source_row": "row", "error_category": "category", "error_count": "errors"})
+    rows = rows.rename(columns={"exception_id": "exception"})
     rows["reasons"] = page["error_details"].map(reasons) if not page.empty else pd.Series(dtype=object)
-    columns = ["row", "reasons", *fields, "category", "record_id"]
+    if "status" in rows:
+        rows["status"] = rows["status"].astype(str).str.lower()
+        waiting = open_for(age) if age is not None else ""
+        rows["open for"] = rows["status"].map(lambda status: waiting if status == "open" else "")
+    columns = ["row", "exception", "status", "open for", "reasons", *fields, "category", "record_id"]
     return rows.reindex(columns=[*columns, "errors", "error_details"] if with_details else columns)
 
 

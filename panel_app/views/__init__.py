@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flows.settings import Settings
+from panel_app.access import READ_ONLY, StewardAccess
 from panel_app.data_store import DataStore
-from panel_app.views import analytics, audit, controls, exceptions, quality
+from panel_app.views import analytics, audit, controls, corrections, exceptions, history, quality
 from panel_app.views.common import StoreView
 
 
-def card_factories(store: DataStore, settings: Settings) -> dict[str, Callable[[], StoreView]]:
-    """How to build every card of the dashboard, by name."""
+def card_factories(
+    store: DataStore, settings: Settings, access: StewardAccess = READ_ONLY
+) -> dict[str, Callable[[], StoreView]]:
+    """How to build every card of the dashboard, by name (steward controls only where `access` allows)."""
     s, run_links = store, {"docs_dir": settings.docs_dir, "prefect_ui_url": settings.prefect_ui_url}
     return {
         "kpis": lambda: analytics.AnalyticsKpis(store=s),
@@ -30,6 +33,8 @@ def card_factories(store: DataStore, settings: Settings) -> dict[str, Callable[[
         "by_raw_value": lambda: exceptions.ExceptionBreakdown(store=s, dimension="value"),
         "exception_rows": lambda: exceptions.ExceptionTable(store=s),
         "exception_comparison": lambda: exceptions.ExceptionComparison(store=s),
+        "exception_history": lambda: history.ExceptionHistory(store=s, access=access),
+        "corrections_files": lambda: corrections.CorrectionsFiles(store=s, access=access),
         "run_details": lambda: audit.RunDetails(store=s, **run_links),
         "stages": lambda: audit.StageTimeline(store=s),
         "stage_events": lambda: audit.StageEvents(store=s),

@@ -23,7 +23,8 @@ from panel_app.views.common import StoreView, card, html, live_card, plot
 from panel_app.views.tables import DataTable
 
 TITLES = {"category": "By headline category", "rule": "By failed control", "value": "By {} (as received)"}
-SIDEBAR = ("store.run_id", "store.filters")
+SIDEBAR = ("store.run_id", "store.filters", "store.revision")
+PAGING = ("store.page", "store.search", "store.drill", "store.status")
 PAGE_SIZE = 25
 REASONS_WIDTH = 230  # long text wraps (reasons at a fixed width) so the raw values stay on screen beside them
 
@@ -89,14 +90,15 @@ class ExceptionTable(StoreView):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         store = self.ds
-        self.search = pn.widgets.TextInput.from_param(store.param.search, placeholder="", width=320)
+        self.search = pn.widgets.TextInput.from_param(store.param.search, placeholder="", width=300)
+        self.status_filter = pn.widgets.Select.from_param(store.param.status, width=120, margin=(5, 10))
         self.clear = pn.widgets.Button(label="Show all rows", width=140, on_click=lambda _: setattr(store, "drill", {}))
         self.previous = pn.widgets.Button(label="‹ Previous", width=110, on_click=lambda _: self._turn(-1))
         self.next = pn.widgets.Button(label="Next ›", width=110, on_click=lambda _: self._turn(1))
         self.filename = pn.bind(lambda run: f"exceptions_{(run or 'none')[:8]}.csv", store.param.run_id)
         self.holder = pn.Column(sizing_mode="stretch_width", margin=0)
         store.param.watch(self._new_table, "presentation")
-        store.param.watch(self._refresh, ["run_id", "filters", "page", "search", "drill"])
+        store.param.watch(self._refresh, ["run_id", "filters", "page", "search", "drill", "status", "revision"])
         self._new_table()
 
     def _new_table(self, *_: object) -> None:
@@ -107,7 +109,14 @@ class ExceptionTable(StoreView):
         p = self.ds.presentation
         self.search.placeholder = f"{field_label(p.fields[0]) if p.fields else 'id'}, value or rule name"
         self.data = DataTable(self.rows(), self.filename, page_size=0, rows=self.all_rows, wrap=wrapped(p))
+        self.data.table.param.watch(self._picked, "selection")
         self.holder.objects = [self.data.layout()]
+
+    def _picked(self, event: param.parameterized.Event) -> None:
+        """A clicked row shows that exception in full (the history card)."""
+        rows = self.data.table.value
+        if event.new and "exception" in rows and event.new[0] < len(rows):
+            self.ds.picked = int(rows["exception"].iloc[event.new[0]])
 
     def _refresh(self, *_: object) -> None:
         self.data.table.value = self.rows()
@@ -115,21 +124,27 @@ class ExceptionTable(StoreView):
     def _filter(self) -> ExceptionFilter:
         return self.ds.exception_filter()
 
-    @param.depends(*SIDEBAR, "store.page", "store.search", "store.drill")
+    def _age(self) -> pd.Timedelta | None:
+        """How long the run's exceptions have been waiting: since the run started (when they were quarantined)."""
+        run = self.ds.run
+        return pd.Timestamp.now(tz="UTC") - run["started_at"] if run is not None else None
+
+    @param.depends(*SIDEBAR, *PAGING)
     def rows(self) -> pd.DataFrame:
         """The current page of rows."""
         fields = self.ds.presentation.fields
         if not self.ds.has_results:
             return display_rows(pd.DataFrame(columns=["source_row", "error_details"]), fields)
         page, _ = self.ds.reader.exception_page(self.ds.run_id, self._filter(), self.ds.page, PAGE_SIZE)
-        return display_rows(page, fields)
+        return display_rows(page, fields, age=self._age())
 
     def all_rows(self) -> pd.DataFrame:
         """Every row matching the filters, with the findings as JSON (what the CSV holds)."""
         fields = self.ds.presentation.fields
         if not self.ds.has_results:
             return display_rows(pd.DataFrame(columns=["source_row", "error_details"]), fields, with_details=True)
-        return display_rows(self.ds.reader.exception_rows(self.ds.run_id, self._filter()), fields, with_details=True)
+        every = self.ds.reader.exception_rows(self.ds.run_id, self._filter())
+        return display_rows(every, fields, with_details=True, age=self._age())
 
     def total(self) -> int:
         """How many rows match the filters."""
@@ -141,7 +156,7 @@ class ExceptionTable(StoreView):
         last = max(1, -(-self.total() // PAGE_SIZE))
         self.ds.page = min(last, max(1, self.ds.page + step))
 
-    @param.depends(*SIDEBAR, "store.page", "store.search", "store.drill")
+    @param.depends(*SIDEBAR, *PAGING)
     def status(self) -> str:
         """Which rows are shown, and the drill-down in force (escaped)."""
         total, page, count = self.total(), self.ds.page, self.ds.presentation.count
@@ -153,7 +168,8 @@ class ExceptionTable(StoreView):
         return f'<div class="context">{shown}{drill}</div>'
 
     def __panel__(self) -> pn.viewable.Viewable:
-        bar = pn.Row(self.search, self.clear, self.previous, self.next, html(self.status, margin=(12, 8)))
+        bar = pn.Row(self.search, self.status_filter, self.clear, self.previous, self.next)
+        bar.append(html(self.status, margin=(12, 8)))
         return card("Quarantined rows: every reason, values as received", bar, self.holder)
 
 

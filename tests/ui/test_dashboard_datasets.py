@@ -137,7 +137,16 @@ def test_exceptions_count_and_list_the_raw_station_values(two: TwoDatasets) -> N
     by_station.pane.click_data = {"points": [{"customdata": MISSING}]}
     assert app.ds.drill == {"value": MISSING}
     rows = app.views["exception_rows"].rows()
-    assert list(rows.columns) == ["row", "reasons", *BIKE_COLUMNS, "category", "record_id"]
+    assert list(rows.columns) == [
+        "row",
+        "exception",
+        "status",
+        "open for",
+        "reasons",
+        *BIKE_COLUMNS,
+        "category",
+        "record_id",
+    ]
     assert rows["rental_id"].tolist() == ["R009"] and "station_not_null" in rows["reasons"].iloc[0]
     assert "station as received = <b>(missing)</b>" in app.views["exception_rows"].status()
     app.ds.drill = {}

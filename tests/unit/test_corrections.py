@@ -18,6 +18,7 @@ from flows.stages.corrections import (
     read_lines,
     record_states_problems,
     stored_as_typed,
+    template,
 )
 from flows.stages.transform import type_clean_rows
 from flows.suite import SpecError, load_suite
@@ -76,6 +77,22 @@ def test_corrected_values_keep_cells_as_received_and_refuse_formulas() -> None:
     assert corrected_values(received, {"revenue": "-12.00", "region": "North"}) == ({"region": "North"}, None)
     changes, reason = corrected_values(received, {"region": "@SUM(A1)"})
     assert changes == {} and reason is not None and "region" in reason
+
+
+def test_the_template_is_safe_in_a_spreadsheet_and_comes_back_unchanged() -> None:
+    """A formula-looking value as received is written with an apostrophe; sent back so, it is no change."""
+    received = {"region": '=HYPERLINK("x")', "revenue": "-12.50"}
+    rows = [{"id": 7, "raw_data": json.dumps(received)}]
+    filled = template(rows, ["region", "revenue"])
+    assert filled.iloc[0].to_dict() == {
+        "exception_id": "7",
+        "action": "",
+        "note": "",
+        "region": '\'=HYPERLINK("x")',
+        "revenue": "-12.50",
+    }
+    cells = {"region": filled.iloc[0]["region"], "revenue": "-12.50"}
+    assert corrected_values(received, cells) == ({}, None)
 
 
 def test_header_problem_names_the_missing_control_columns() -> None:

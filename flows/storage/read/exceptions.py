@@ -32,6 +32,7 @@ class ExceptionFilter:
     value: tuple[str, str] | None = None
     search: str = ""
     status: str | None = None  # an ExceptionStatus (OPEN, PROMOTED, DISMISSED); None = every status
+    exception_id: int | None = None  # just this exception
 
     def sidebar_only(self) -> ExceptionFilter:
         """The same sidebar filters without the drill-down and the search."""
@@ -55,6 +56,8 @@ def _exceptions(stmt: Select, raw: Table, run_id: str, f: ExceptionFilter) -> Se
         stmt = stmt.where(e.error_category == f.category)
     if f.status:
         stmt = stmt.where(e.status == f.status)
+    if f.exception_id is not None:
+        stmt = stmt.where(e.id == f.exception_id)
     if f.value is not None:
         column, value = _raw_column(raw, f.value[0]), f.value[1]
         stmt = stmt.where((column.is_(None) | (column == "")) if value == MISSING else column == value)

@@ -161,11 +161,13 @@ class FakeReader:
         rows = self._data.exceptions.get(run_id, pd.DataFrame(columns=[*EXCEPTION_COLUMNS, "error_details"]))
         rows = rows.assign(
             exception_id=rows["exception_id"] if "exception_id" in rows else rows["record_id"],
-            status=rows["status"] if "status" in rows else "OPEN",
+            status=rows.get("status", "OPEN"),
         )
         keep = pd.Series(True, index=rows.index)
         if f.status:
             keep &= rows["status"] == f.status
+        if f.exception_id is not None:
+            keep &= rows["exception_id"] == f.exception_id
         for name, values in f.values:
             raw = rows[name]
             missing = raw.isna() | raw.isin(f.missing_values) if MISSING in values else False

@@ -69,9 +69,10 @@ def test_the_rows_show_every_reason_and_the_fields_as_received(store: DataStore)
     table = exceptions.ExceptionTable(store=store)
     rows = table.rows()
     assert list(rows.columns) == [
-        *("row", "reasons", "order_id", "order_date", "region", "product", "quantity", "revenue"),
-        *("category", "record_id"),
+        *("row", "exception", "status", "open for", "reasons"),
+        *("order_id", "order_date", "region", "product", "quantity", "revenue", "category", "record_id"),
     ]
+    assert set(rows["status"]) == {"open"} and rows["open for"].str.fullmatch(r"\d+ (d|h|min)|< 1 min").all()
     store.search = "chai"
     assert table.rows()["reasons"].tolist() == ["revenue_is_amount; product_known (warning)"]
     store.search = ""

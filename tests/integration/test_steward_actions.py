@@ -1,0 +1,101 @@
+"""The dashboard's write path and what it reads afterwards, on SQLite and PostgreSQL: `flows.steward` applies one
+action as a named user through the writer connection; the dashboard's cached reader and DataStore show a
+replay made anywhere (here, by the command line) once the run list is re-read."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flows.exceptions import main
+from flows.pipeline import run_pipeline
+from flows.settings import get_settings
+from flows.steward import Steward, StewardError
+from flows.storage.read import ExceptionFilter
+from panel_app.data_store import DataStore
+from panel_app.reader import Reader
+from tests.conftest import ROOT
+from tests.factories import make_frame, write_csv
+from tests.integration.helpers import read_table
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _run_with_bad_region(path: Path) -> str:
+    """A run of 4 good rows and one whose region is spelled in lower case (revenue 500.00)."""
+    frame = make_frame(4, rows=[{"region": "north", "revenue": "500.00", "quantity": "5"}])
+    summary = run_pipeline(source=str(write_csv(path, frame)))
+    assert summary.exception_count == 1
+    return summary.run_id
+
+
+def _revenue(grain: pd.DataFrame) -> Decimal:
+    return Decimal(str(round(float(grain["revenue"].sum()), 2))).quantize(Decimal("0.01"))
+
+
+def test_a_replay_from_the_command_line_shows_in_the_dashboard_after_the_run_list_is_reread(
+    pipeline_env: str, tmp_path: Path
+) -> None:
+    """Cached results of a COMPLETED run were served after a replay promoted a row: now the revision moves them."""
+    run_id = _run_with_bad_region(tmp_path / "day.csv")
+    reader = Reader(pipeline_env, "sales", ROOT / "expectations")
+    store = DataStore(reader)
+    revenue_before, revision_before = _revenue(store.grain), store.revision
+    assert reader.exception_page(run_id, ExceptionFilter(), 1, 10)[0]["status"].tolist() == ["OPEN"]
+
+    assert main(["export", "--run", run_id, "--out", str(tmp_path / "t.csv")]) == 0
+    template = pd.read_csv(tmp_path / "t.csv", dtype=str, keep_default_na=False)
+    template.loc[0, ["action", "note", "region"]] = ["correct", "capital N", "North"]
+    template.to_csv(tmp_path / "fix.csv", index=False)
+    assert main(["apply", str(tmp_path / "fix.csv"), "--user", "meera"]) == 0
+
+    store.reload()  # what "Reload runs" does, and what LIST_TTL_S does by itself
+    assert reader.exception_page(run_id, ExceptionFilter(), 1, 10)[0]["status"].tolist() == ["PROMOTED"]
+    assert store.revision == revision_before + 1
+    assert _revenue(store.grain) == revenue_before + Decimal("500.00")
+    clean = read_table(pipeline_env, "clean_sales", run_id)
+    assert _revenue(store.grain) == Decimal(str(round(clean["revenue"].astype(float).sum(), 2)))
+
+
+def test_a_steward_action_lands_with_the_user_and_the_submitted_file_is_kept(
+    pipeline_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One correction through the writer: promoted, the event names the user, a second steward is refused."""
+    run_id = _run_with_bad_region(tmp_path / "day.csv")
+    assert Steward.from_settings(get_settings()) is None  # no STEWARD_DATABASE_URL: no writer, read-only
+    monkeypatch.setenv("STEWARD_DATABASE_URL", pipeline_env)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    steward = Steward.from_settings(get_settings())
+    assert steward is not None
+    exception_id = int(read_table(pipeline_env, "exceptions", run_id)["id"].iloc[0])
+
+    done = steward.act("sales", "asha", exception_id, "correct", "capital N", {"region": "North"})
+    assert (done.status, done.promoted, done.refused) == ("APPLIED", 1, ())
+    late = steward.act("sales", "ravi", exception_id, "dismiss", "junk")
+    assert late.applied == 0 and "PROMOTED" in late.refused[0].reason  # the second steward is told
+
+    events = read_table(pipeline_env, "exception_events")
+    assert events[["exception_id", "action", "user_name", "status_after"]].values.tolist() == [
+        [exception_id, "correct", "asha", "PROMOTED"]
+    ]
+    kept = sorted(p.name for p in (tmp_path / "data" / "corrections" / "dashboard").iterdir())
+    assert len(kept) == 2 and "asha-correct" in kept[0] and "ravi-dismiss" in kept[1]
+    promoted = read_table(pipeline_env, "clean_sales", run_id).dropna(subset=["promoted_from_exception_id"])
+    assert promoted["region"].tolist() == ["North"]
+
+
+def test_a_failing_writer_says_why_in_one_masked_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that cannot connect: StewardError with the reason, the password masked, nothing written."""
+    secret = "Hunter2-steward-pw"
+    steward = Steward(
+        url=f"postgresql://steward:{secret}@127.0.0.1:1/nowhere",
+        expectations_dir=ROOT / "expectations",
+        folder=tmp_path / "kept",
+        docs_root=tmp_path / "docs",
+    )
+    with pytest.raises(StewardError) as raised:
+        steward.act("sales", "asha", 1, "dismiss", "junk")
+    assert secret not in str(raised.value) and "OperationalError" in str(raised.value)
