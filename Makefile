@@ -8,7 +8,7 @@ SAMPLE := data/sample_sales.csv
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test test-unit lint venv clean-data deploy-local dashboard bench
+.PHONY: demo test test-unit lint venv clean-data deploy-local dashboard dashboard-steward bench bench-steward
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +32,19 @@ deploy-local: venv
 bench: venv
 	$(BIN)/python tests/benchmark.py $(BENCH_ARGS)
 
+## bench-steward: steward actions one at a time, then ~10,000 corrections in one replay, on SQLite and PostgreSQL
+bench-steward: venv
+	$(BIN)/python tests/bench_steward.py $(BENCH_ARGS)
+
 ## dashboard: the Panel dashboard on http://127.0.0.1:5006 (DASHBOARD_DATABASE_URL, else DATABASE_URL); offline
 dashboard: venv
 	$(BIN)/panel serve panel_app/app.py --address 127.0.0.1 --port 5006 --allow-websocket-origin=127.0.0.1:5006 --static-dirs docs=data/docs
+
+## dashboard-steward: the dashboard with sign-in (STEWARDS_FILE: JSON user -> password, COOKIE_SECRET) and steward
+## actions written through STEWARD_DATABASE_URL (environment or .env)
+dashboard-steward: venv
+	@test -n "$(STEWARDS_FILE)" && test -n "$(COOKIE_SECRET)" || { echo "set STEWARDS_FILE and COOKIE_SECRET" >&2; exit 2; }
+	$(BIN)/panel serve panel_app/app.py --address 127.0.0.1 --port 5006 --allow-websocket-origin=127.0.0.1:5006 --static-dirs docs=data/docs --basic-auth $(STEWARDS_FILE) --cookie-secret $(COOKIE_SECRET)
 
 ## lint: ruff (lint + format check), mypy over flows/ and panel_app/, and the import-layer contracts
 lint: venv

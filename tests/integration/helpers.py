@@ -7,6 +7,7 @@ import re
 import pandas as pd
 import sqlalchemy as sa
 
+from flows.generate import GeneratedFile
 from flows.storage.engine import normalize_url
 from tests.conftest import ROOT
 
@@ -91,3 +92,27 @@ def apply_roles(url: str) -> None:
     with psycopg2.connect(url) as conn, conn.cursor() as cursor:
         cursor.execute((ROOT / "sql" / "roles.sql").read_text())
     conn.close()
+
+
+COPIES = ("exact_duplicate", "conflicting_duplicate")  # planted copies: dismissed, or a pair's first waived
+
+
+def fix_every_defect(template: pd.DataFrame, rows: pd.Series, generated: GeneratedFile) -> pd.DataFrame:
+    """A steward's answer to every planted defect: correct values from the undamaged file, dismiss later
+    copies, waive the first member of a conflicting pair (its values are right) and dismiss the others."""
+    assert generated.undamaged is not None
+    defects = {p: name for name, where in generated.answer_key.items() for p in where}
+    filled = template.copy()
+    for i, exception_id in enumerate(template["exception_id"]):
+        row = int(rows[int(exception_id)])
+        undamaged, received = generated.undamaged.iloc[row - 1], generated.frame.iloc[row - 1]
+        if defects[row] not in COPIES:
+            action, note = "correct", "values checked against the source system"
+            for column, value in undamaged.items():
+                filled.loc[i, column] = value
+        elif defects[row] == "conflicting_duplicate" and received.equals(undamaged):
+            action, note = "waive", "the original order of a conflicting pair; its copy is dismissed"
+        else:
+            action, note = "dismiss", "a copy of another order"
+        filled.loc[i, ["action", "note"]] = [action, note]
+    return filled

@@ -12,36 +12,15 @@ import pandas as pd
 import pytest
 
 from flows.exceptions import main
-from flows.generate import DefectRates, GeneratedFile, generate_sales
+from flows.generate import DefectRates, generate_sales
 from flows.pipeline import run_pipeline
-from tests.integration.helpers import read_table, scalar
+from tests.integration.helpers import COPIES, fix_every_defect, read_table, scalar
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 ROWS, SEED = 300, 11
 RATES = replace(DefectRates(), large_quantity=0.0)  # a warning leaves its row clean: nothing to correct
-COPIES = ("exact_duplicate", "conflicting_duplicate")
+
 SNAPSHOT = ("exceptions", "exception_events", "clean_sales", "analytics_summary")
-
-
-def _fill(template: pd.DataFrame, rows: pd.Series, generated: GeneratedFile) -> pd.DataFrame:
-    """A steward's answer to every planted defect: correct values from the undamaged file, dismiss later
-    copies, waive the first member of a conflicting pair (its values are right) and dismiss the others."""
-    assert generated.undamaged is not None
-    defects = {p: name for name, where in generated.answer_key.items() for p in where}
-    filled = template.copy()
-    for i, exception_id in enumerate(template["exception_id"]):
-        row = int(rows[int(exception_id)])
-        undamaged, received = generated.undamaged.iloc[row - 1], generated.frame.iloc[row - 1]
-        if defects[row] not in COPIES:
-            action, note = "correct", "values checked against the source system"
-            for column, value in undamaged.items():
-                filled.loc[i, column] = value
-        elif defects[row] == "conflicting_duplicate" and received.equals(undamaged):
-            action, note = "waive", "the original order of a conflicting pair; its copy is dismissed"
-        else:
-            action, note = "dismiss", "a copy of another order"
-        filled.loc[i, ["action", "note"]] = [action, note]
-    return filled
 
 
 def _analytics(url: str, run_id: str) -> list[tuple[object, ...]]:
@@ -74,7 +53,7 @@ def test_fixing_every_planted_defect_gives_the_clean_twin_analytics(
     raw = read_table(url, "raw_sales", run_id).set_index("id")
     rows = pd.Series(raw.loc[exceptions["original_record_id"], "source_row"].to_numpy(), index=exceptions["id"])
     assert len(template) == len(exceptions) and set(template["exception_id"].astype(int)) == set(exceptions["id"])
-    filled = _fill(template, rows, generated)
+    filled = fix_every_defect(template, rows, generated)
 
     # a first file of bad lines: each refused with its reason, the one good line applied (and still failing)
     defects = {p: name for name, where in generated.answer_key.items() for p in where}
