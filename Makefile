@@ -40,11 +40,11 @@ bench-steward: venv
 dashboard: venv
 	$(BIN)/panel serve panel_app/app.py --address 127.0.0.1 --port 5006 --allow-websocket-origin=127.0.0.1:5006 --static-dirs docs=data/docs
 
-## dashboard-steward: the dashboard with sign-in (STEWARDS_FILE: JSON user -> password, COOKIE_SECRET) and steward
-## actions written through STEWARD_DATABASE_URL (environment or .env)
+## dashboard-steward: the dashboard with sign-in (STEWARDS_FILE: JSON user -> password; PANEL_COOKIE_SECRET in the
+## environment, not on the command line) and steward actions written through STEWARD_DATABASE_URL (environment or .env)
 dashboard-steward: venv
-	@test -n "$(STEWARDS_FILE)" && test -n "$(COOKIE_SECRET)" || { echo "set STEWARDS_FILE and COOKIE_SECRET" >&2; exit 2; }
-	$(BIN)/panel serve panel_app/app.py --address 127.0.0.1 --port 5006 --allow-websocket-origin=127.0.0.1:5006 --static-dirs docs=data/docs --basic-auth $(STEWARDS_FILE) --cookie-secret $(COOKIE_SECRET)
+	@test -n "$(STEWARDS_FILE)" && test -n "$$PANEL_COOKIE_SECRET" || { echo "set STEWARDS_FILE and PANEL_COOKIE_SECRET" >&2; exit 2; }
+	$(BIN)/panel serve panel_app/app.py --address 127.0.0.1 --port 5006 --allow-websocket-origin=127.0.0.1:5006 --static-dirs docs=data/docs --basic-auth $(STEWARDS_FILE)
 
 ## lint: ruff (lint + format check), mypy over flows/ and panel_app/, and the import-layer contracts
 lint: venv

@@ -112,7 +112,8 @@ def test_a_signed_in_steward_corrects_a_row_and_sees_it_promoted_with_their_name
     credentials = db.workdir / "stewards.json"
     credentials.write_text(json.dumps({STEWARD: STEWARD_PASSWORD}))
     writer = {"STEWARD_DATABASE_URL": as_role(db.url, "pipeline_writer")}
-    auth = ("--basic-auth", str(credentials), "--cookie-secret", "steward-test-cookie-secret-0123456789")
+    writer["PANEL_COOKIE_SECRET"] = "steward-test-cookie-secret-0123456789"  # as `make dashboard-steward` expects it
+    auth = ("--basic-auth", str(credentials))
     log, errors = db.workdir / "steward.log", list[str]()
     with serve_dashboard(free_port(), dashboard_env(db, **writer), log, auth) as base:
         page = sign_in(browser, base, errors)
