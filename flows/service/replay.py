@@ -21,14 +21,10 @@ from flows.dataset import DatasetSpec
 from flows.service.audit import utc_now
 from flows.service.corrections import Decisions, decide
 from flows.service.ports import UnitOfWork
+from flows.service.refresh import CleanChange, ReplayUnbalanced, changes_by_run, refresh_run, removed_rows
 from flows.sources.files import file_sha256
-from flows.stages.analytics import summarize
-from flows.stages.corrections import Line, Refusal, header_problem, read_lines, record_states_problems, stored_as_typed
+from flows.stages.corrections import Line, Refusal, header_problem, read_lines
 from flows.validation.runner import SuiteRunner
-
-
-class ReplayUnbalanced(RuntimeError):
-    """After the batch, a run's records or the batch's actions do not add up."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +74,8 @@ def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) 
         return _close(uow, batch, rejected, t0, started)
     lines, refused = read_lines(frame, spec)
     decisions = decide(uow, spec, lines, runner)
-    touched = _write(uow, batch, decisions)
-    notes = tuple(note for run_id in touched if (note := _refresh_run(uow, spec, run_id)))
+    touched, changed = _write(uow, batch, decisions)
+    notes = tuple(note for run_id in touched if (note := refresh_run(uow, spec, run_id, changed.get(run_id))))
     if decisions.docs and batch.docs_root is not None:
         index = runner.build_docs(decisions.docs, batch.docs_root, batch.run_id)
         uow.runs.update(batch.run_id, data_docs_path=str(index))
@@ -101,8 +97,9 @@ def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) 
     return _close(uow, batch, outcome, t0, started)
 
 
-def _write(uow: UnitOfWork, batch: ReplayBatch, d: Decisions) -> list[str]:
-    """Append an event per applied line, move statuses, insert promoted rows with lineage; the runs touched."""
+def _write(uow: UnitOfWork, batch: ReplayBatch, d: Decisions) -> tuple[list[str], dict[str, CleanChange]]:
+    """Append an event per applied line, move statuses, insert promoted rows with lineage; the runs touched, and
+    the clean rows each gained and lost (typed)."""
     spec, now, promoted, open_ = batch.spec, utc_now(), ExceptionStatus.PROMOTED, ExceptionStatus.OPEN
     done = [
         *((line, e, promoted, changes, None) for line, e, changes in d.promote),
@@ -113,6 +110,7 @@ def _write(uow: UnitOfWork, batch: ReplayBatch, d: Decisions) -> list[str]:
     event_ids = uow.exceptions.add_events([_event(batch, *item, now) for item in done])
     uow.exceptions.move_status([e["id"] for _, e, _ in d.promote], open_, promoted)
     uow.exceptions.move_status([e["id"] for _, e in d.dismiss], open_, ExceptionStatus.DISMISSED)
+    removed = removed_rows(uow, spec, [e for _, e in d.reopen if e["status"] == promoted])
     for _, exception in d.reopen:
         uow.exceptions.unpromote(spec, exception["id"])
     for closed in {e["status"] for _, e in d.reopen}:
@@ -128,7 +126,7 @@ def _write(uow: UnitOfWork, batch: ReplayBatch, d: Decisions) -> list[str]:
             **{LINEAGE_COLUMNS[0]: [lineage[i][0] for i in ids], LINEAGE_COLUMNS[1]: [lineage[i][1] for i in ids]},
         )
         uow.exceptions.promote(spec, rows)
-    return sorted({item[1]["run_id"] for item in done})
+    return sorted({item[1]["run_id"] for item in done}), changes_by_run(typed, lineage, removed)
 
 
 def _event(
@@ -156,27 +154,6 @@ def _event(
         "replay_run_id": batch.run_id,
         "created_at": now,
     }
-
-
-def _refresh_run(uow: UnitOfWork, spec: DatasetSpec, run_id: str) -> str | None:
-    """Recompute the run's analytics from its clean rows, check each raw record is in exactly one state, and say
-    so when the run was loaded with another suite version than the one its corrections were checked with."""
-    stored = uow.exceptions.clean_text(run_id, spec)
-    uow.exceptions.replace_analytics(run_id, spec.name, summarize(stored_as_typed(stored, spec), spec))
-    raw, states = uow.exceptions.record_states(run_id, spec)
-    problems = record_states_problems(raw, states)
-    promoted = set(uow.exceptions.promoted_exceptions(run_id).tolist())
-    if promoted != set(states["clean (promoted)"].tolist()):
-        problems.append("the promoted clean rows and the exceptions marked PROMOTED differ")
-    if problems:
-        raise ReplayUnbalanced(f"run {run_id}: " + "; ".join(problems))
-    uow.runs.update(run_id, clean_count=len(states["clean (loaded)"]) + len(promoted))
-    loaded, now = (uow.runs.get(run_id) or {}).get("suite_version"), spec.suite.version
-    return (
-        None
-        if loaded == now
-        else f"run {run_id} was loaded with suite version {loaded}; corrections checked with {now}"
-    )
 
 
 def _open_run(uow: UnitOfWork, batch: ReplayBatch, sha: str | None, started: Any) -> None:

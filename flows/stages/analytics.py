@@ -69,3 +69,15 @@ def combine_summaries(partials: list[pd.DataFrame]) -> pd.DataFrame:
     stacked = pd.concat(partials, ignore_index=True)
     combined = stacked.groupby(keys, sort=False, dropna=False)["value"].sum().reset_index()
     return combined[SUMMARY_COLUMNS]
+
+
+def adjust_summary(summary: pd.DataFrame, added: pd.DataFrame, removed: pd.DataFrame) -> pd.DataFrame:
+    """A run's summary after clean rows were `added` and `removed` (both summaries): key by key, sums and counts
+    are additive; a key left with no record is gone, as a summary computed from scratch would not have it."""
+    negated = removed.assign(value=-removed["value"]) if len(removed) else removed
+    combined = combine_summaries([part for part in (summary, added, negated) if len(part)])
+    keys = ["breakdown", "key_1", "key_2", "key_3"]
+    counts = combined[combined["measure"] == RECORD_COUNT].set_index(keys)["value"]
+    empty = counts[counts == 0].index
+    kept = ~pd.MultiIndex.from_frame(combined[keys]).isin(empty)
+    return combined[kept].reset_index(drop=True)

@@ -4,19 +4,23 @@ and the read-backs a replay needs (clean rows as text, each raw record's state),
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection, Select, Text, cast, delete, insert, select, update
 
 from flows.constants import RECORD_ID, ExceptionStatus
 from flows.dataset import DatasetSpec
+from flows.stages.analytics import SUMMARY_COLUMNS, VALUE_TYPE
 from flows.storage.bulk import write_frame
 from flows.storage.models import AnalyticsSummary, ExceptionEvent, ExceptionRecord, PipelineRun
 from flows.storage.records import read_int_column
 from flows.storage.tables import dataset_tables
 
+QUANTUM = Decimal(1).scaleb(-VALUE_TYPE.pyarrow_dtype.scale)  # analytics values are kept at this scale
 IN_LIST = 5000  # ids per IN (...) list: far below SQLite's limit of bound variables
 EXCEPTION_FIELDS = ("id", "run_id", "dataset", "original_record_id", "error_category", "error_details", "raw_data")
 
@@ -98,20 +102,34 @@ class ExceptionRecords:
         stmt = select(clean.c[spec.business_key]).where(clean.c.run_id == run_id)
         return {str(k) for k in self._conn.execute(stmt).scalars() if k is not None}
 
-    def clean_text(self, run_id: str, spec: DatasetSpec) -> pd.DataFrame:
-        """The run's clean rows, every value as text (dates ISO), indexed by record id."""
+    def clean_text(self, run_id: str, spec: DatasetSpec, record_ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """The run's clean rows (or only those of `record_ids`), every value as text (dates ISO), by record id."""
         clean = dataset_tables(spec).clean
         names = [*spec.column_names, *(d.name for d in spec.derived)]
         dates = {c.name for c in spec.columns if c.type == "date"}  # read as dates: text would follow DateStyle
         columns = (clean.c[n] if n in dates else cast(clean.c[n], Text).label(n) for n in names)
-        rows = self._conn.execute(select(clean.c.record_id, *columns).where(clean.c.run_id == run_id)).all()
+        stmt = select(clean.c.record_id, *columns).where(clean.c.run_id == run_id)
+        if record_ids is None:
+            rows = self._conn.execute(stmt).all()
+        else:
+            ids = list(record_ids)
+            parts = (stmt.where(clean.c.record_id.in_(ids[i : i + IN_LIST])) for i in range(0, len(ids), IN_LIST))
+            rows = [row for part in parts for row in self._conn.execute(part).all()]
         frame = pd.DataFrame(rows, columns=[RECORD_ID, *names], dtype=object)
         for name in dates:
             frame[name] = frame[name].map(lambda d: None if d is None else d.isoformat())
         return frame.set_index(RECORD_ID)
 
+    def analytics(self, run_id: str) -> pd.DataFrame:
+        """The run's analytics rows (SUMMARY_COLUMNS), values as exact decimals."""
+        t = AnalyticsSummary
+        stmt = select(t.breakdown, t.key_1, t.key_2, t.key_3, t.measure, t.value).where(t.run_id == run_id)
+        frame = pd.DataFrame(self._conn.execute(stmt).all(), columns=SUMMARY_COLUMNS, dtype=object)
+        values = pa.array([Decimal(v).quantize(QUANTUM) for v in frame["value"]], type=VALUE_TYPE.pyarrow_dtype)
+        return frame.assign(value=pd.Series(values, index=frame.index, dtype=VALUE_TYPE))
+
     def replace_analytics(self, run_id: str, dataset: str, summary: pd.DataFrame) -> None:
-        """Replace the run's analytics rows by `summary` (recomputed from its clean rows)."""
+        """Replace the run's analytics rows by `summary`."""
         t = AnalyticsSummary
         self._conn.execute(delete(t).where(t.run_id == run_id))
         write_frame(self._conn, "analytics_summary", summary.assign(run_id=run_id, dataset=dataset))

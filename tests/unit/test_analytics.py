@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from flows.dataset import DatasetSpec
-from flows.stages.analytics import RECORD_COUNT, SUMMARY_COLUMNS, VALUE_TYPE, breakdown_name, summarize
+from flows.stages.analytics import (
+    RECORD_COUNT,
+    SUMMARY_COLUMNS,
+    VALUE_TYPE,
+    adjust_summary,
+    breakdown_name,
+    summarize,
+)
 from flows.stages.transform import type_clean_rows
 from flows.stages.validate import validation_view
 from tests.factories import make_frame
@@ -170,3 +177,23 @@ def test_three_column_breakdown_fills_all_keys(spec: DatasetSpec) -> None:
     }
     total = summary[(summary["breakdown"] == "total") & (summary["measure"] == "revenue")]["value"].sum()
     assert grain["value"].sum() == total
+
+
+def _sorted(summary: pd.DataFrame) -> list[tuple[object, ...]]:
+    keyed = summary.astype(object).where(summary.notna(), None)
+    return sorted((tuple(row) for row in keyed[SUMMARY_COLUMNS].itertuples(index=False)), key=str)
+
+
+def test_adjusting_a_summary_by_added_and_removed_rows_equals_summarizing_from_scratch(spec: DatasetSpec) -> None:
+    """Adding rows sums key by key; removing a day's only row drops that day's keys, as a fresh summary would."""
+    base = clean_rows(spec, [{"order_date": "2024-01-05", "revenue": "100.10"}, {"region": "South"}])
+    extra = clean_rows(
+        spec, [{"order_date": "2024-03-09", "region": "West", "revenue": "-40.05"}, {"revenue": "0.01"}]
+    ).set_axis([11, 12])
+    both = pd.concat([base, extra])
+    empty = pd.DataFrame(columns=SUMMARY_COLUMNS)
+    grown = adjust_summary(summarize(base, spec), summarize(extra, spec), empty)
+    assert _sorted(grown) == _sorted(summarize(both, spec))
+    shrunk = adjust_summary(summarize(both, spec), empty, summarize(extra.iloc[:1], spec))
+    assert _sorted(shrunk) == _sorted(summarize(pd.concat([base, extra.iloc[1:]]), spec))
+    assert "2024-03-09" not in set(shrunk["key_1"].dropna())
