@@ -13,6 +13,8 @@ from flows.exceptions import main
 from flows.pipeline import run_pipeline
 from flows.storage.engine import get_engine
 from flows.storage.read import RESOLUTION_COLUMNS, connect, resolution_days, resolutions
+from panel_app.reader import Reader
+from tests.conftest import ROOT
 from tests.factories import make_frame, write_csv
 from tests.integration.helpers import read_table
 
@@ -89,6 +91,7 @@ def test_resolutions_per_run_and_per_day_match_an_independent_count(pipeline_env
     mine = got.set_index("run_id").loc[first, list(RESOLUTION_COLUMNS[1:])].tolist()
     assert mine == [7, 2, 4, 1, 3, 1]  # open: the missing region and the quantity corrected to 0.5
     assert got.set_index("run_id").loc[third, "promoted_by_waiver"] == 1 and (got["exceptions"] == 0).sum() == 1
+    pd.testing.assert_frame_equal(Reader(url, "sales", ROOT / "expectations").resolutions(), got)
 
     events = read_table(url, "exception_events")
     events["day"] = pd.to_datetime(events["created_at"], utc=True).dt.strftime("%Y-%m-%d")
