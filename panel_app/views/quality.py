@@ -12,6 +12,7 @@ from panel_app.charts.theme import empty
 from panel_app.formatting import format_percent, signed
 from panel_app.metrics.quality import quality_history
 from panel_app.views.common import StoreView, card, html, notice, plot, tile, tiles
+from panel_app.views.stewardship import run_promotions
 
 RUN = ("store.run_id", "store.compare_run_id", "store.runs")
 
@@ -36,11 +37,13 @@ class QualityKpis(StoreView):
             change = score - _score(other)
             delta, direction = f"{signed(f'{change * 100:.2f} pts', change)} vs comparison", (change > 0) - (change < 0)
         balanced, count = "balanced" if run["reconciled"] else "NOT balanced", self.ds.presentation.count
+        promoted = run_promotions(self)
+        by_stewards = f"incl. {count(promoted.promoted)} promoted by stewards" if promoted else ""
         return tiles(
             [
                 tile("quality score", format_percent(score, 2), delta, direction),
                 tile("records received", count(run["raw_count"])),
-                tile("clean", count(run["clean_count"])),
+                tile("clean", count(run["clean_count"]), by_stewards),
                 tile("quarantined", count(run["exception_count"])),
                 tile("warnings", count(run["warning_count"]), "kept in clean data"),
                 tile("reconciliation", balanced, "raw = clean + quarantined"),
