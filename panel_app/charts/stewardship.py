@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from panel_app.charts.theme import ACCENT, CLEAN, MUTED, PRIMARY, QUARANTINED, empty, styled
+from panel_app.charts.theme import ACCENT, CLEAN, MUTED, PRIMARY, PROMOTED, QUARANTINED, empty, styled
 from panel_app.metrics.stewardship import PER_RUN
 from panel_app.presentation import COUNTS, Measure
 
-WAIVED = "#8cc5a1"  # a lighter clean: promoted too, but as received
+WAIVED = PROMOTED  # promoted as received
 OUTCOME_COLORS = {
     "corrected → promoted": CLEAN,
     "waived → promoted": WAIVED,

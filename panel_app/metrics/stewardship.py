@@ -54,6 +54,24 @@ def promoted_rows(resolutions: pd.DataFrame, run_id: str | None) -> PromotedRows
     return PromotedRows(int(first["promoted"]), int(first["promoted_by_correction"]), int(first["promoted_by_waiver"]))
 
 
+def still_quarantined(history: pd.DataFrame, resolutions: pd.DataFrame) -> pd.DataFrame:
+    """The quality history with `quarantined` less the records stewards have since promoted (counted in `clean`)."""
+    if history.empty or resolutions.empty:
+        return history
+    promoted = history["run_id"].map(resolutions.set_index("run_id")["promoted"]).fillna(0).astype(int)
+    return history.assign(quarantined=history["quarantined"] - promoted)
+
+
+def reconciled_with_promotions(table: pd.DataFrame, resolutions: pd.DataFrame) -> pd.DataFrame:
+    """The reconciliation table with a `promoted` column (after `quarantined`): records counted both in clean and
+    in quarantined since stewards promoted them, so unaccounted = raw - clean - quarantined + promoted."""
+    promoted = resolutions.set_index("run_id")["promoted"] if not resolutions.empty else pd.Series(dtype="int64")
+    counted = table["run_id"].map(promoted).fillna(0).astype(int)
+    table = table.assign(unaccounted=table["unaccounted"] + counted.where(table["unaccounted"].notna()))
+    table.insert(list(table.columns).index("quarantined") + 1, "promoted", counted)
+    return table
+
+
 def resolution_table(resolutions: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """Per COMPLETED run, oldest first: its chart label, quarantined records by outcome, and the share resolved.
 

@@ -55,6 +55,15 @@ def test_a_run_with_promoted_rows_says_so_on_both_tabs_and_leads_to_the_exceptio
     assert table.loc[runs.first, ["promoted_by_correction", "promoted_by_waiver"]].tolist() == [corrected, waived]
     bars = app.views["resolutions_over_time"].figure().data
     assert sum(sum(trace.y) for trace in bars) == EVENTS
+    raw = len(read_table(pipeline_env, "raw_sales", runs.first))
+    pie = app.views["split"].figure().data[0]
+    assert list(pie.values) == [len(clean) - len(promoted), len(promoted), exceptions.sum() - len(promoted)]
+    assert sum(pie.values) == raw
+    clean_bars, quarantined_bars, _ = app.views["quality_trend"].figure().data
+    assert clean_bars.y[0] + quarantined_bars.y[0] == raw  # the first run is the oldest
+    app.tabs.active = titles.index("Controls Summary")
+    reconciled = app.views["reconciliation"].frame().set_index("run_id")
+    assert reconciled.loc[runs.first, ["promoted", "unaccounted"]].tolist() == [len(promoted), 0]
 
     app.ds.run_id = runs.clean  # nothing promoted there: no note
     assert kpis.note.markup() == "" and not kpis.note.layout.visible

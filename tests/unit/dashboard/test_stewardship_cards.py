@@ -11,16 +11,24 @@ import pytest
 from panel_app.app import TABS, App
 from panel_app.data_store import DataStore
 from panel_app.metrics.stewardship import PromotedRows, daily_outcomes
-from panel_app.views import analytics, quality, stewardship
-from tests.unit.dashboard.results import tea
+from panel_app.views import analytics, controls, quality, stewardship
+from tests.unit.dashboard.conftest import LAB, TEA
+from tests.unit.dashboard.fakes import FakeDatabase, FakeReader
+from tests.unit.dashboard.results import lab, stewarded_tea
 from tests.unit.dashboard.test_app import SETTINGS
+
+
+@pytest.fixture
+def store() -> DataStore:
+    """A DataStore on the tea orders after stewards promoted 9 of tea-2's exceptions."""
+    return DataStore(FakeReader(FakeDatabase({TEA: stewarded_tea(), LAB: lab()}), TEA))
 
 
 def test_the_table_has_each_completed_run_newest_first_with_the_share_resolved(store: DataStore) -> None:
     """It lists tea-2 then tea-1 with their outcomes as stored, and (promoted + dismissed) / quarantined."""
     frame = stewardship.ResolutionsPerRun(store=store).frame()
     assert frame["run_id"].tolist() == ["tea-2", "tea-1"]
-    stored = tea().resolutions.set_index("run_id").loc["tea-2"]
+    stored = stewarded_tea().resolutions.set_index("run_id").loc["tea-2"]
     latest = frame.iloc[0]
     assert [latest[c] for c in ("quarantined", "open", "dismissed")] == [32, 20, 3]
     assert latest["promoted_by_correction"] == stored["promoted_by_correction"] == 6
@@ -93,11 +101,28 @@ def test_one_promoted_row_is_written_in_the_singular() -> None:
     assert "12,345 rows" in PromotedRows(12345, 12345, 0).note(lambda n: f"{n:,}")
 
 
-def test_the_clean_tile_says_it_includes_promoted_rows(store: DataStore) -> None:
-    """It adds the promoted rows under the clean count of tea-2, and nothing for tea-1."""
-    assert "incl. 9 promoted by stewards" in quality.QualityKpis(store=store).markup()
+def test_the_quality_tiles_say_the_clean_count_includes_promoted_rows(store: DataStore) -> None:
+    """It writes the promoted rows under the clean and quarantined counts of tea-2 and how they reconcile, and
+    nothing of the kind for tea-1."""
+    markup = quality.QualityKpis(store=store).markup()
+    assert "12,34,544" in markup and "incl. 9 promoted by stewards" in markup
+    assert "9 since promoted to clean" in markup and "raw = clean + quarantined − promoted" in markup
     store.run_id = "tea-1"
-    assert "promoted by stewards" not in quality.QualityKpis(store=store).markup()
+    markup = quality.QualityKpis(store=store).markup()
+    assert "promoted" not in markup and "raw = clean + quarantined" in markup
+
+
+def test_the_donut_draws_promoted_rows_once_as_their_own_slice(store: DataStore) -> None:
+    """It splits tea-2's records received into clean as loaded, promoted and still quarantined."""
+    pie = quality.CleanSplit(store=store).figure().data[0]
+    assert list(pie.labels) == ["Clean", "Promoted by stewards", "Quarantined"]
+    assert list(pie.values) == [1_234_535, 9, 23] and sum(pie.values) == 1_234_567
+
+
+def test_quality_across_runs_counts_promoted_rows_as_clean_only(store: DataStore) -> None:
+    """It stacks tea-2's clean count (with the promoted rows) on its still quarantined ones: the records received."""
+    clean, quarantined, _ = quality.QualityTrend(store=store).figure().data
+    assert list(clean.y) == [1990, 1_234_544] and list(quarantined.y) == [10, 23]
 
 
 def test_the_app_builds_the_stewardship_cards_and_the_note_opens_the_exceptions_tab(store: DataStore) -> None:
@@ -111,3 +136,12 @@ def test_the_app_builds_the_stewardship_cards_and_the_note_opens_the_exceptions_
     assert isinstance(kpis, analytics.AnalyticsKpis)
     kpis.note.button.clicks += 1
     assert app.tabs.active == titles.index("Exceptions")
+
+
+def test_reconciliation_counts_promoted_rows_once(store: DataStore) -> None:
+    """It adds tea-2's promoted rows as their own column and leaves nothing unaccounted."""
+    table = controls.Reconciliation(store=store).frame().set_index("run_id")
+    columns = ["raw", "clean", "quarantined", "promoted", "unaccounted"]
+    assert table.loc["tea-2", columns].tolist() == [1_234_567, 1_234_544, 32, 9, 0]
+    assert table.loc["tea-1", ["promoted", "unaccounted"]].tolist() == [0, 0]
+    assert pd.isna(table.loc["tea-3", "unaccounted"]) and table.loc["tea-3", "promoted"] == 0
