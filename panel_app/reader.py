@@ -1,7 +1,7 @@
 """The dashboard's `DashboardReader` over the storage layer's read API, cached for every browser session.
 
-A COMPLETED run never changes, so its results are cached until evicted. Lists that grow as runs
-arrive (datasets, runs, cross-run aggregates) are re-read after LIST_TTL_S or on `refresh()`.
+A COMPLETED run's analytics change only when a replay lands: they are cached per number of APPLIED replays,
+its other results until evicted. Lists (datasets, runs, cross-run reads) are re-read after LIST_TTL_S or `refresh()`.
 Each dataset has its own Reader (and cache); `for_dataset` hands out the sibling for another one.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.constants import MISSING, RECORD_COUNT
+from flows.constants import MISSING, RECORD_COUNT, RunStatus
 from flows.dataset import DatasetSpec, load_dataset
 from flows.storage import read as queries
 from flows.storage.read import ExceptionDimension, ExceptionFilter, mask_secrets, mask_url
@@ -145,7 +145,7 @@ class Reader:
         analytics = self.spec.analytics
         start, end = dates or (None, None)
         picked = tuple(tuple(values) for values in chosen)
-        key = ("grain", run_id, start, end, picked)
+        key = ("grain", run_id, self._replays(), start, end, picked)
         frame = self._read(
             key, queries.analytics_grain, run_id, analytics.grain, analytics.measures, start, end, picked
         ).copy()
@@ -155,7 +155,12 @@ class Reader:
 
     def dimensions(self, run_id: str) -> pd.DataFrame:
         """The key combinations of a run's grain (one column per grain field; a missing key is None)."""
-        return self._read(("dimensions", run_id), queries.run_dimensions, run_id, self.spec.analytics.grain)
+        key = ("dimensions", run_id, self._replays())
+        return self._read(key, queries.run_dimensions, run_id, self.spec.analytics.grain)
+
+    def _replays(self) -> int:
+        """How many replays have landed (a COMPLETED run's analytics change only with one: part of their keys)."""
+        return int((self.runs()["status"] == RunStatus.APPLIED).sum())
 
     def run_totals(self) -> pd.DataFrame:
         """Each measure's sum and the record count of every COMPLETED run."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from flows.exceptions import main
 from flows.settings import Settings
 from panel_app.app import TABS, App
 from panel_app.data_store import DataStore
@@ -68,3 +69,22 @@ def test_a_run_with_promoted_rows_says_so_on_both_tabs_and_leads_to_the_exceptio
     app.ds.run_id = runs.clean  # nothing promoted there: no note
     assert kpis.note.markup() == "" and not kpis.note.layout.visible
     assert pd.isna(app.views["resolved_per_run"].frame().set_index("run_id").loc[runs.clean, "resolved_pct"])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_replay_after_the_analytics_were_read_shows_once_the_run_list_is_re_read(
+    pipeline_env: str, tmp_path: Path
+) -> None:
+    """The reader caches a run's analytics per replay: reopening a promoted row shows fewer records after a refresh."""
+    runs = steward_runs(tmp_path)
+    reader = Reader(pipeline_env, "sales", ROOT / "expectations")
+    before = reader.grain(runs.first)["record_count"].sum()
+    clean = read_table(pipeline_env, "clean_sales", runs.first).set_index("order_id")
+    reopen = pd.DataFrame(
+        {"exception_id": [int(clean.loc["ORD-9000000", "promoted_from_exception_id"])], "action": ["reopen"]}
+    ).assign(note="not a refund after all, again")
+    reopen.to_csv(tmp_path / "reopen.csv", index=False)
+    assert main(["apply", str(tmp_path / "reopen.csv"), "--user", "asha"]) == 0
+    assert reader.grain(runs.first)["record_count"].sum() == before  # the run list is still the cached one
+    reader.refresh()
+    assert reader.grain(runs.first)["record_count"].sum() == before - 1 == len(clean) - 1
