@@ -11,8 +11,8 @@ import param
 import plotly.graph_objects as go
 
 from panel_app.charts import stewardship as charts
-from panel_app.metrics.stewardship import PER_RUN, TABLE_COLUMNS, PromotedRows, daily_outcomes, promoted_rows
-from panel_app.metrics.stewardship import resolution_table as table_of
+from panel_app.metrics import stewardship as metrics
+from panel_app.metrics.stewardship import TABLE_COLUMNS, PromotedRows
 from panel_app.views.common import StoreView, card, html, plot
 from panel_app.views.tables import DataTable
 
@@ -24,7 +24,7 @@ def run_promotions(view: StoreView) -> PromotedRows | None:
     store = view.ds
     if not store.has_results or store.runs.empty:
         return None
-    return promoted_rows(store.reader.resolutions(), store.run_id)
+    return metrics.promoted_rows(store.reader.resolutions(), store.run_id)
 
 
 class PromotedNote(StoreView):
@@ -63,7 +63,7 @@ class ResolutionsPerRun(StoreView):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        titles = {**PER_RUN, "resolved_pct": "% resolved"}
+        titles = {"promoted_by_correction": "corrected", "promoted_by_waiver": "waived", "resolved_pct": "% resolved"}
         numbers = [c for c in TABLE_COLUMNS if c not in ("run", "run_id")]
         self.data = DataTable(
             self.frame, "resolutions_per_run.csv", numbers, page_size=10, titles=titles, store=self.ds
@@ -74,7 +74,7 @@ class ResolutionsPerRun(StoreView):
         """One row per COMPLETED run, newest first."""
         if self.ds.runs.empty:
             return pd.DataFrame(columns=list(TABLE_COLUMNS))
-        return table_of(self.ds.reader.resolutions(), self.ds.runs).iloc[::-1].reset_index(drop=True)
+        return metrics.resolution_table(self.ds.reader.resolutions(), self.ds.runs).iloc[::-1].reset_index(drop=True)
 
     @param.depends(*HISTORY)
     def figure(self) -> go.Figure:
@@ -85,7 +85,7 @@ class ResolutionsPerRun(StoreView):
     def __panel__(self) -> pn.viewable.Viewable:
         hint = (
             "Each run's quarantined records by where they stand now: promoted into the clean data by a correction "
-            "or a waiver (the latest event that promoted each), dismissed, or still open."
+            "or a waiver (*corrected*, *waived*: the latest event that promoted each), dismissed, or still open."
         )
         return card(
             "Exceptions resolved per run",
@@ -102,7 +102,7 @@ class ResolutionsOverTime(StoreView):
     def figure(self) -> go.Figure:
         """The stacked actions per day."""
         days = self.ds.reader.resolution_days() if not self.ds.runs.empty else pd.DataFrame()
-        return charts.resolutions_over_time(daily_outcomes(days), self.ds.presentation.records)
+        return charts.resolutions_over_time(metrics.daily_outcomes(days), self.ds.presentation.records)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Steward actions per day (UTC)", plot(self.figure, 300))
