@@ -42,7 +42,7 @@ TABS: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
     (
         "Data Quality",
         "Per file: the filters do not apply to quality figures.",
-        (("quality",), ("split", "pass_rates"), ("quality_trend",)),
+        (("quality",), ("split", "pass_rates"), ("quality_trend",), ("resolved_per_run",), ("resolutions_over_time",)),
     ),
     (
         "Exceptions",
@@ -102,13 +102,17 @@ class App(StoreView):
 
     def __init__(self, settings: Settings | None = None, access: StewardAccess = READ_ONLY, **params: Any) -> None:
         super().__init__(**params)
-        self.views = Cards(card_factories(self.ds, settings or get_settings(), access))
+        self.views = Cards(card_factories(self.ds, settings or get_settings(), access, self.show_tab))
         self.pages = [pn.Column(sizing_mode="stretch_width") for _ in TABS]
         self.tabs = pn.Tabs(*zip((t for t, *_ in TABS), self.pages, strict=True), sizing_mode="stretch_width")
         self.tabs.param.watch(lambda _: self._fill_tab(), "active")
         self._fill_tab()
         self.check_again = pn.widgets.Button(label="Check again", color="primary", on_click=lambda _: self.ds.reload())
         self.selection, self.banner = status.Selection(store=self.ds), status.RunBanner(store=self.ds)
+
+    def show_tab(self, title: str) -> None:
+        """Open the tab of that title (the Analytics KPIs' "see their events" opens Exceptions)."""
+        self.tabs.active = [name for name, *_ in TABS].index(title)
 
     def _fill_tab(self) -> None:
         column = self.pages[self.tabs.active]

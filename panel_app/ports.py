@@ -82,6 +82,15 @@ class DashboardReader(Protocol):
         """One run's audit events in order."""
         ...
 
+    def resolutions(self) -> pd.DataFrame:
+        """Per COMPLETED run, oldest first: `exceptions`, `open`, `promoted`, `dismissed`, `promoted_by_correction`,
+        `promoted_by_waiver` (flows.storage.read.RESOLUTION_COLUMNS)."""
+        ...
+
+    def resolution_days(self) -> pd.DataFrame:
+        """Steward events per UTC `day` (text, YYYY-MM-DD), `action` and `status_after`: `events`."""
+        ...
+
     def exception_counts(
         self, run_id: str, by: ExceptionDimension, f: ExceptionFilter, field: str = ""
     ) -> pd.DataFrame:

@@ -27,7 +27,9 @@ from panel_app.ports import DatabaseState
 from panel_app.reader_exceptions import ExceptionReads
 
 LIST_TTL_S = 30.0
-LIST_KEYS = frozenset({"datasets", "runs", "run_totals", "rule_failures", "stage_durations"})
+LIST_KEYS = frozenset(
+    {"datasets", "runs", "run_totals", "rule_failures", "stage_durations", "resolutions", "resolution_days"}
+)
 MAX_ENTRIES = 512
 DEFAULT_EXPECTATIONS = Path("expectations")
 _SHARED: dict[tuple[str, str, Path], Reader] = {}
@@ -182,3 +184,11 @@ class Reader(ExceptionReads):
     def audit_events(self, run_id: str) -> pd.DataFrame:
         """One run's audit events in order."""
         return _utc(self._read(("audit", run_id), queries.audit_events, run_id).copy(), "logged_at")
+
+    def resolutions(self) -> pd.DataFrame:
+        """Per COMPLETED run: exceptions by current status, and how many were promoted by correction and by waiver."""
+        return self._read(("resolutions",), queries.resolutions, self.dataset)
+
+    def resolution_days(self) -> pd.DataFrame:
+        """Steward events per UTC day (`YYYY-MM-DD`), action and status after."""
+        return self._read(("resolution_days",), queries.resolution_days, self.dataset)

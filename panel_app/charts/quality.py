@@ -12,6 +12,7 @@ from panel_app.charts.theme import (
     CONTROL_COLORS,
     MUTED,
     PRIMARY,
+    PROMOTED,
     QUARANTINED,
     empty,
     styled,
@@ -21,24 +22,36 @@ from panel_app.presentation import COUNTS, Measure
 MAX_BARS = 12
 
 
-def clean_split(clean: int, quarantined: int, records: Measure = COUNTS) -> go.Figure:
-    """Clean versus quarantined records of a run, as a donut with the quality score in the middle."""
-    total = clean + quarantined
+def clean_split(clean: int, quarantined: int, records: Measure = COUNTS, promoted: int = 0) -> go.Figure:
+    """Clean versus quarantined records of a run, as a donut with the share clean in the middle.
+
+    `promoted`: quarantined records that stewards have since promoted into the clean data; they are counted in
+    `clean` and in `quarantined` and drawn once, as a slice of their own.
+    """
+    loaded, still = clean - promoted, quarantined - promoted
+    total = loaded + promoted + still
     if not total:
         return empty("The run holds no records")
+    slices = [
+        ("Clean", loaded, CLEAN),
+        ("Promoted by stewards", promoted, PROMOTED),
+        ("Quarantined", still, QUARANTINED),
+    ]
+    labels, values, colors = zip(*(s for s in slices if s[1] or s[0] != "Promoted by stewards"), strict=True)
     fig = go.Figure(
         go.Pie(
-            labels=["Clean", "Quarantined"],
-            values=[clean, quarantined],
+            labels=labels,
+            values=values,
             hole=0.62,
             sort=False,
-            marker={"colors": [CLEAN, QUARANTINED]},
-            customdata=[records.format(clean), records.format(quarantined)],
+            marker={"colors": colors},
+            customdata=[records.format(v) for v in values],
             texttemplate="%{label}<br>%{customdata}",
             hovertemplate="%{label}: %{customdata} records (%{percent})<extra></extra>",
         )
     )
-    fig.add_annotation(text=f"<b>{100 * clean / total:.1f} %</b><br>clean", showarrow=False, font={"size": 18})
+    share = 100 * (loaded + promoted) / total
+    fig.add_annotation(text=f"<b>{share:.1f} %</b><br>clean", showarrow=False, font={"size": 18})
     return styled(fig, 300, legend=False)
 
 

@@ -9,6 +9,7 @@ from flows.constants import ControlType, RunStatus
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 INK, MUTED, PRIMARY, ACCENT = "#1d2b3a", "#8a98a8", "#1f5f8b", "#e07a1f"
 CLEAN, QUARANTINED = "#2f8f5b", "#c44536"
+PROMOTED = "#8cc5a1"  # clean rows that stewards promoted from the exceptions (a lighter clean)
 STATUS_COLORS: dict[str, str] = {
     RunStatus.COMPLETED: "#2f8f5b",
     RunStatus.REJECTED: "#e07a1f",

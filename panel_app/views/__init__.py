@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flows.settings import Settings
 from panel_app.access import READ_ONLY, StewardAccess
 from panel_app.data_store import DataStore
-from panel_app.views import analytics, audit, controls, corrections, exceptions, history, quality
+from panel_app.views import analytics, audit, controls, corrections, exceptions, history, quality, stewardship
 from panel_app.views.common import StoreView
 
 
 def card_factories(
-    store: DataStore, settings: Settings, access: StewardAccess = READ_ONLY
+    store: DataStore,
+    settings: Settings,
+    access: StewardAccess = READ_ONLY,
+    show_tab: Callable[[str], Any] | None = None,
 ) -> dict[str, Callable[[], StoreView]]:
-    """How to build every card of the dashboard, by name (steward controls only where `access` allows)."""
+    """How to build every card of the dashboard, by name: steward controls only where `access` allows;
+    `show_tab(title)` opens a tab (links between cards)."""
     s, run_links = store, {"docs_dir": settings.docs_dir, "prefect_ui_url": settings.prefect_ui_url}
+
+    def show_events() -> None:
+        """The Exceptions tab, listing the promoted rows (each one's history is a click away)."""
+        s.status = "promoted"
+        if show_tab is not None:
+            show_tab("Exceptions")
+
     return {
-        "kpis": lambda: analytics.AnalyticsKpis(store=s),
+        "kpis": lambda: analytics.AnalyticsKpis(store=s, show_events=show_events if show_tab else None),
         "trend": lambda: analytics.MeasureTrend(store=s),
         "breakdown_1": lambda: analytics.MeasureBreakdown(store=s, position=0),
         "breakdown_2": lambda: analytics.MeasureBreakdown(store=s, position=1),
@@ -28,6 +40,8 @@ def card_factories(
         "split": lambda: quality.CleanSplit(store=s),
         "pass_rates": lambda: quality.PassRates(store=s),
         "quality_trend": lambda: quality.QualityTrend(store=s),
+        "resolved_per_run": lambda: stewardship.ResolutionsPerRun(store=s),
+        "resolutions_over_time": lambda: stewardship.ResolutionsOverTime(store=s),
         "by_category": lambda: exceptions.ExceptionBreakdown(store=s, dimension="category"),
         "by_rule": lambda: exceptions.ExceptionBreakdown(store=s, dimension="rule"),
         "by_raw_value": lambda: exceptions.ExceptionBreakdown(store=s, dimension="value"),

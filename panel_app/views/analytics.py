@@ -19,6 +19,7 @@ from panel_app.metrics import analytics as metrics
 from panel_app.metrics.runs import history_labels
 from panel_app.presentation import Presentation, field_label
 from panel_app.views.common import StoreView, html, live_card, plot, tile, tiles
+from panel_app.views.stewardship import PromotedNote
 from panel_app.views.tables import DataTable
 
 GRAIN = ("store.grain", "store.compare_grain")
@@ -30,7 +31,14 @@ class _AnalyticsCard(StoreView):
 
 
 class AnalyticsKpis(_AnalyticsCard):
-    """Headline measure, records, headline per record and the other measures, with the change vs the comparison."""
+    """Headline measure, records, headline per record and the other measures, with the change vs the comparison;
+    under them, whether the run's clean data includes rows promoted by stewards (with a way to their events)."""
+
+    show_events = param.Callable(default=None, doc="Shows the steward events (the app: opens the Exceptions tab).")
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(**params)
+        self.note = PromotedNote(store=self.ds, show_events=self.show_events)
 
     @param.depends(*GRAIN)
     def values(self) -> dict[str, float]:
@@ -54,7 +62,7 @@ class AnalyticsKpis(_AnalyticsCard):
         return tiles(items)
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return html(self.markup)
+        return pn.Column(html(self.markup), self.note, sizing_mode="stretch_width")
 
 
 class MeasureTrend(_AnalyticsCard):

@@ -13,6 +13,7 @@ from panel_app.charts.quality import failure_heatmap
 from panel_app.charts.theme import empty
 from panel_app.metrics.quality import failure_rates
 from panel_app.metrics.runs import reconciliation_table
+from panel_app.metrics.stewardship import reconciled_with_promotions
 from panel_app.views.common import StoreView, card, plot
 from panel_app.views.tables import DataTable
 
@@ -55,14 +56,14 @@ class FailureTrend(StoreView):
 
 
 class Reconciliation(StoreView):
-    """Per run: records received, clean, quarantined, unaccounted, and the reconciliation verdict."""
+    """Per run: records received, clean, quarantined, promoted since by stewards, unaccounted, and the verdict."""
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.data = DataTable(
             self.frame,
             "reconciliation.csv",
-            numbers=("raw", "clean", "quarantined", "unaccounted"),
+            numbers=("raw", "clean", "quarantined", "promoted", "unaccounted"),
             page_size=15,
             store=self.ds,
         )
@@ -70,7 +71,9 @@ class Reconciliation(StoreView):
     @param.depends("store.runs")
     def frame(self) -> pd.DataFrame:
         """One row per finished run."""
-        return reconciliation_table(self.ds.runs) if not self.ds.runs.empty else pd.DataFrame()
+        if self.ds.runs.empty:
+            return pd.DataFrame()
+        return reconciled_with_promotions(reconciliation_table(self.ds.runs), self.ds.reader.resolutions())
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Reconciliation per run", self.data.layout())

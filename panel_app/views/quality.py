@@ -11,7 +11,9 @@ from panel_app.charts import quality as charts
 from panel_app.charts.theme import empty
 from panel_app.formatting import format_percent, signed
 from panel_app.metrics.quality import quality_history
+from panel_app.metrics.stewardship import still_quarantined
 from panel_app.views.common import StoreView, card, html, notice, plot, tile, tiles
+from panel_app.views.stewardship import run_promotions
 
 RUN = ("store.run_id", "store.compare_run_id", "store.runs")
 
@@ -36,14 +38,16 @@ class QualityKpis(StoreView):
             change = score - _score(other)
             delta, direction = f"{signed(f'{change * 100:.2f} pts', change)} vs comparison", (change > 0) - (change < 0)
         balanced, count = "balanced" if run["reconciled"] else "NOT balanced", self.ds.presentation.count
+        promoted = run_promotions(self)
+        n = count(promoted.promoted) if promoted else ""
         return tiles(
             [
                 tile("quality score", format_percent(score, 2), delta, direction),
                 tile("records received", count(run["raw_count"])),
-                tile("clean", count(run["clean_count"])),
-                tile("quarantined", count(run["exception_count"])),
+                tile("clean", count(run["clean_count"]), f"incl. {n} promoted by stewards" if n else ""),
+                tile("quarantined", count(run["exception_count"]), f"{n} since promoted to clean" if n else ""),
                 tile("warnings", count(run["warning_count"]), "kept in clean data"),
-                tile("reconciliation", balanced, "raw = clean + quarantined"),
+                tile("reconciliation", balanced, "raw = clean + quarantined" + (" − promoted" if n else "")),
             ]
         )
 
@@ -60,7 +64,9 @@ class CleanSplit(StoreView):
         run = self.ds.run
         if run is None or not self.ds.has_results:
             return empty("No results for this run")
-        return charts.clean_split(int(run["clean_count"]), int(run["exception_count"]), self.ds.presentation.records)
+        promoted = run_promotions(self)
+        clean, quarantined, records = int(run["clean_count"]), int(run["exception_count"]), self.ds.presentation.records
+        return charts.clean_split(clean, quarantined, records, promoted.promoted if promoted else 0)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Clean vs quarantined", plot(self.figure, 300))
@@ -83,12 +89,15 @@ class PassRates(StoreView):
 
 
 class QualityTrend(StoreView):
-    """Clean and quarantined records and the quality score of every completed run."""
+    """Clean and quarantined records (those promoted since counted as clean only) and the quality score of every
+    completed run."""
 
     @param.depends("store.runs", "store.run_id")
     def figure(self) -> go.Figure:
         """The across-runs figure (the selected run outlined)."""
-        history = quality_history(self.ds.runs) if not self.ds.runs.empty else pd.DataFrame()
+        runs, history = self.ds.runs, pd.DataFrame()
+        if not runs.empty:
+            history = still_quarantined(quality_history(runs), self.ds.reader.resolutions())
         return charts.quality_trend(history, self.ds.run_id, self.ds.presentation.records)
 
     def __panel__(self) -> pn.viewable.Viewable:

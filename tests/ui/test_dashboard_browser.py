@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-TABS = {"Analytics": 5, "Data Quality": 3, "Exceptions": 3, "Audit Trail": 2, "Controls Summary": 1}
+TABS = {"Analytics": 5, "Data Quality": 5, "Exceptions": 3, "Audit Trail": 2, "Controls Summary": 1}
 WAIT_MS = 20_000
 
 

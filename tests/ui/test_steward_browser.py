@@ -121,6 +121,7 @@ def test_a_signed_in_steward_corrects_a_row_and_sees_it_promoted_with_their_name
             open_tab(page, "Exceptions")
             page.get_by_placeholder(re.compile("order id")).fill(order_id)
             page.keyboard.press("Enter")
+            expect(page.get_by_text(re.compile(r"^rows 1–\d of \d$"))).to_be_visible(timeout=WAIT_MS)  # searched
             page.locator(".tabulator-row", has_text=order_id).first.click()
             card = page.locator(".card", has_text="One exception")
             expect(card.get_by_text(f"Exception {exception_id} ")).to_be_visible(timeout=WAIT_MS)

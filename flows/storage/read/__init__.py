@@ -3,6 +3,7 @@
 Only COMPLETED runs have results worth showing (a RUNNING run may be half-written), so result
 queries take a run id the caller picked from `list_runs` by status, or join on the status.
 Analytics are read from the long `analytics_summary` table, for any dataset's grain and measures.
+Steward resolutions (`resolutions`, `resolution_days`) are read from `exceptions` and `exception_events`.
 Raw rows are read only for the exceptions of one run (their values as received), from the
 dataset's own raw table (`raw_table(spec)`).
 """
@@ -25,8 +26,10 @@ from flows.storage.read.runs import (
     stage_durations,
 )
 from flows.storage.read.steward import corrections_template, exception_history
+from flows.storage.read.stewardship import RESOLUTION_COLUMNS, resolution_days, resolutions
 
 __all__ = [
+    "RESOLUTION_COLUMNS",
     "ExceptionDimension",
     "ExceptionFilter",
     "analytics_grain",
@@ -43,6 +46,8 @@ __all__ = [
     "mask_secrets",
     "mask_url",
     "raw_table",
+    "resolution_days",
+    "resolutions",
     "rule_failures",
     "run_dimensions",
     "run_totals",

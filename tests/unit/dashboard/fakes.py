@@ -17,7 +17,7 @@ import pandas as pd
 
 from flows.constants import MISSING, RunStatus
 from flows.dataset import DatasetSpec, SpecError
-from flows.storage.read import ExceptionDimension, ExceptionFilter
+from flows.storage.read import RESOLUTION_COLUMNS, ExceptionDimension, ExceptionFilter
 from panel_app.ports import DatabaseState
 
 EXCEPTION_COLUMNS = ["source_row", "record_id", "error_category", "error_count"]
@@ -37,6 +37,8 @@ class FakeDataset:
     exceptions: dict[str, pd.DataFrame] = field(default_factory=dict)  # EXCEPTION_COLUMNS, raw fields, details
     # (exception_id defaults to the record id, status to OPEN); the events of an exception, by its id
     history: dict[int, pd.DataFrame] = field(default_factory=dict)
+    resolutions: pd.DataFrame = field(default_factory=pd.DataFrame)  # RESOLUTION_COLUMNS of runs stewards touched
+    resolution_days: pd.DataFrame = field(default_factory=pd.DataFrame)  # day, action, status_after, events
 
 
 @dataclass
@@ -129,6 +131,22 @@ class FakeReader:
     def audit_events(self, run_id: str) -> pd.DataFrame:
         """One run's audit events in order."""
         return self._data.audit.get(run_id, pd.DataFrame()).sort_values("logged_at", ignore_index=True)
+
+    def resolutions(self) -> pd.DataFrame:
+        """Every COMPLETED run, oldest first, with its stored resolutions (zeros where none are stored)."""
+        self.db.reads.append(("resolutions", self.dataset))
+        runs = self._data.runs
+        done = runs[runs["status"] == RunStatus.COMPLETED].sort_values("started_at")[["run_id"]]
+        stored = self._data.resolutions if not self._data.resolutions.empty else None
+        frame = done.merge(stored, on="run_id", how="left") if stored is not None else done
+        frame = frame.reindex(columns=list(RESOLUTION_COLUMNS)).fillna(0)
+        return frame.astype({c: "int64" for c in RESOLUTION_COLUMNS[1:]}).reset_index(drop=True)
+
+    def resolution_days(self) -> pd.DataFrame:
+        """Steward events per day, action and status after."""
+        columns = ["day", "action", "status_after", "events"]
+        days = self._data.resolution_days
+        return days.sort_values(columns[:3], ignore_index=True) if not days.empty else pd.DataFrame(columns=columns)
 
     def exception_counts(
         self, run_id: str, by: ExceptionDimension, f: ExceptionFilter, field: str = ""

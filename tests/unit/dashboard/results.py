@@ -1,6 +1,7 @@
 """The stored results the fake reader serves: runs, grains, totals, rule failures, audit events and exceptions.
 
 Tea orders (INR): FAILED tea-0, COMPLETED tea-1 and tea-2 (1,234,567 records received), REJECTED tea-3.
+Stewarded tea orders: the same after stewards promoted 9 of tea-2's 32 exceptions into its clean data.
 Lab assays (EUR, scale 4): COMPLETED lab-1 and lab-2. Each call returns a fresh copy (built once).
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from flows.storage.read import RESOLUTION_COLUMNS
 from tests.unit.dashboard.fakes import FakeDataset
 from tests.unit.dashboard.frames import exception, failures, grain, run, runs, stages
 from tests.unit.dashboard.specs import LAB, TEA
@@ -37,6 +39,28 @@ def tea_exceptions(negatives: int, first_row: int) -> list[dict[str, Any]]:
 def tea() -> FakeDataset:
     """Tea orders in rupees: four runs, two of them COMPLETED with results."""
     return copy.deepcopy(_tea())
+
+
+def stewarded_tea() -> FakeDataset:
+    """Tea orders after replays: 9 of tea-2's 32 exceptions promoted (6 corrected, 3 waived: one waiver was
+    reopened, then corrected), 3 dismissed, 20 open; tea-2's clean count includes the 9, as a replay leaves it."""
+    data = tea()
+    data.runs.loc[data.runs["run_id"] == "tea-2", "clean_count"] += 9
+    data.resolutions = pd.DataFrame(
+        [("tea-1", 10, 10, 0, 0, 0, 0), ("tea-2", 32, 20, 9, 3, 6, 3)], columns=list(RESOLUTION_COLUMNS)
+    )
+    data.resolution_days = pd.DataFrame(
+        [
+            ("2024-03-09", "correct", "PROMOTED", 5),
+            ("2024-03-09", "waive", "PROMOTED", 4),
+            ("2024-03-09", "correct", "OPEN", 2),
+            ("2024-03-10", "dismiss", "DISMISSED", 3),
+            ("2024-03-11", "reopen", "OPEN", 1),
+            ("2024-03-11", "correct", "PROMOTED", 1),
+        ],
+        columns=["day", "action", "status_after", "events"],
+    )
+    return data
 
 
 def lab() -> FakeDataset:

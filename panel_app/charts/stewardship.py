@@ -1,0 +1,78 @@
+"""Stewardship figures: how each run's quarantined records were resolved, and steward actions per day."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from panel_app.charts.theme import ACCENT, CLEAN, MUTED, PRIMARY, PROMOTED, QUARANTINED, empty, styled
+from panel_app.metrics.stewardship import PER_RUN
+from panel_app.presentation import COUNTS, Measure
+
+WAIVED = PROMOTED  # promoted as received
+OUTCOME_COLORS = {
+    "corrected → promoted": CLEAN,
+    "waived → promoted": WAIVED,
+    "dismissed": MUTED,
+    "still open": QUARANTINED,
+    "corrected, still failing": ACCENT,
+    "reopened": PRIMARY,
+}
+STACK = ("promoted_by_correction", "promoted_by_waiver", "dismissed", "open")  # bottom to top
+
+
+def resolutions_per_run(table: pd.DataFrame, selected: str | None, records: Measure = COUNTS) -> go.Figure:
+    """Each COMPLETED run's quarantined records stacked by outcome, with the share resolved as a line."""
+    if table.empty:
+        return empty("No completed run yet")
+    if int(table["quarantined"].sum()) == 0:
+        return empty("No run has quarantined records")
+    fig = go.Figure()
+    for column in STACK:
+        name = PER_RUN[column]
+        fig.add_bar(
+            x=table["run"],
+            y=table[column],
+            name=name,
+            marker_color=OUTCOME_COLORS[name],
+            customdata=table[column].map(records.format),
+            hovertemplate=f"%{{x}}<br>%{{customdata}} {name}<extra></extra>",
+        )
+    widths = [3 if rid == selected else 0 for rid in table["run_id"]]
+    fig.update_traces(marker_line_color="#1d2b3a", marker_line_width=widths)
+    fig.add_scatter(
+        x=table["run"],
+        y=table["resolved_pct"],
+        name="Resolved (% of quarantined)",
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": ACCENT, "width": 2},
+        hovertemplate="%{x}<br>%{y:.1f} %% resolved<extra></extra>",
+    )
+    fig.update_layout(
+        barmode="stack",
+        yaxis={"title": "quarantined records"},
+        yaxis2={"overlaying": "y", "side": "right", "ticksuffix": " %", "showgrid": False, "range": [0, 105]},
+    )
+    fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10})
+    return styled(fig, 340)
+
+
+def resolutions_over_time(daily: pd.DataFrame, records: Measure = COUNTS) -> go.Figure:
+    """Steward actions per day (UTC), stacked by what they led to."""
+    if daily.empty:
+        return empty("No steward action yet")
+    fig = go.Figure()
+    days = [pd.Timestamp(d) for d in daily.index]
+    for outcome in daily.columns:
+        fig.add_bar(
+            x=days,
+            y=daily[outcome],
+            name=str(outcome),
+            marker_color=OUTCOME_COLORS.get(str(outcome), MUTED),
+            customdata=daily[outcome].map(records.format),
+            hovertemplate=f"%{{x|%d %b %Y}}<br>%{{customdata}} {outcome}<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", yaxis={"title": "exceptions"})
+    fig.update_xaxes(type="date", title="day (UTC)", tickformat="%d %b")
+    return styled(fig, 300)
