@@ -74,5 +74,6 @@ def resolutions_over_time(daily: pd.DataFrame, records: Measure = COUNTS) -> go.
             hovertemplate=f"%{{x|%d %b %Y}}<br>%{{customdata}} {outcome}<extra></extra>",
         )
     fig.update_layout(barmode="stack", yaxis={"title": "exceptions"})
-    fig.update_xaxes(type="date", title="day (UTC)", tickformat="%d %b")
+    one_day = 86_400_000  # ms: a tick per day at most (one day alone would get ticks every few hours)
+    fig.update_xaxes(type="date", title="day (UTC)", tickformat="%d %b", dtick=one_day if len(days) < 15 else None)
     return styled(fig, 300)
