@@ -142,7 +142,8 @@ def _taken_keys(uow: UnitOfWork, spec: DatasetSpec, run_id: str, view: pd.DataFr
     """Duplicate findings for corrected rows whose business key a clean row of the run already has."""
     rules = [r for r in spec.suite.rules if r.control_type == ControlType.DUPLICATE and r.column == spec.business_key]
     keys = view[spec.business_key]
-    taken = keys[keys.isin(list(uow.exceptions.clean_keys(run_id, spec)))]
+    given = [str(k) for k in keys.dropna().unique()]
+    taken = keys[keys.isin(list(uow.exceptions.clean_keys(run_id, spec, given)))] if given else keys.iloc[:0]
     if not rules or taken.empty:
         return empty_findings()
     detail = f"conflicting duplicate: {spec.business_key} is already used by a clean record of the run"

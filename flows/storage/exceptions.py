@@ -96,11 +96,16 @@ class ExceptionRecords:
         clean = dataset_tables(spec).clean
         self._conn.execute(delete(clean).where(clean.c.promoted_from_exception_id == exception_id))
 
-    def clean_keys(self, run_id: str, spec: DatasetSpec) -> set[str]:
-        """The business keys of the run's clean rows."""
-        clean = dataset_tables(spec).clean
-        stmt = select(clean.c[spec.business_key]).where(clean.c.run_id == run_id)
-        return {str(k) for k in self._conn.execute(stmt).scalars() if k is not None}
+    def clean_keys(self, run_id: str, spec: DatasetSpec, among: Sequence[str]) -> set[str]:
+        """Which of the business keys `among` a clean row of the run already has."""
+        clean, candidates = dataset_tables(spec).clean, sorted(set(among))
+        column = clean.c[spec.business_key]
+        found: set[str] = set()
+        for start in range(0, len(candidates), IN_LIST):
+            part = candidates[start : start + IN_LIST]
+            stmt = select(column).where(clean.c.run_id == run_id, cast(column, Text).in_(part))
+            found |= {str(k) for k in self._conn.execute(stmt).scalars() if k is not None}
+        return found
 
     def clean_text(self, run_id: str, spec: DatasetSpec, record_ids: Sequence[int] | None = None) -> pd.DataFrame:
         """The run's clean rows (or only those of `record_ids`), every value as text (dates ISO), by record id."""

@@ -106,3 +106,50 @@ def test_writer_is_confined_to_its_schema_and_tables(postgres_url: str) -> None:
     with reader.connect() as conn:  # the default privileges: a table the writer creates later is readable
         assert conn.exec_driver_sql("SELECT id FROM public.created_later").scalar() == 7
     reader.dispose()
+
+
+STEWARD_REFUSED = {
+    "load raw rows": "INSERT INTO raw_sales (id, run_id, source_row) VALUES (999999, 'x', 1)",
+    "delete raw rows": "DELETE FROM raw_sales",
+    "rewrite a clean row": "UPDATE clean_sales SET revenue = 0",
+    "rewrite an exception's values": "UPDATE exceptions SET raw_data = '{}'",
+    "erase the events": "DELETE FROM exception_events",
+    "erase findings": "DELETE FROM validation_results",
+    "truncate": "TRUNCATE exceptions",
+    "create": "CREATE TABLE sneaky (id int)",
+    "alter": "ALTER TABLE clean_sales ADD COLUMN sneaky int",
+}
+
+
+def test_steward_writer_applies_actions_and_nothing_else(postgres_url: str, tmp_path: Path) -> None:
+    """steward_writer promotes a corrected row (events, status, clean row, analytics); it cannot load, rewrite
+    received values, erase events or change the schema."""
+    from flows.steward import Steward
+    from tests.conftest import ROOT
+    from tests.integration.helpers import read_table
+
+    apply_roles(postgres_url)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DATABASE_URL", as_role(postgres_url, "pipeline_writer"))
+        env.setenv("DOCS_DIR", str(tmp_path / "docs"))
+        frame = make_frame(3, rows=[{"region": "north", "revenue": "40.00"}])
+        run_id = run_pipeline(source=str(write_csv(tmp_path / "day.csv", frame))).run_id
+    apply_roles(postgres_url)  # as the README says: again after the pipeline made the dataset's tables
+    exception_id = int(read_table(postgres_url, "exceptions", run_id)["id"].iloc[0])
+    steward_url = as_role(postgres_url, "steward_writer")
+    steward = Steward(steward_url, ROOT / "expectations", tmp_path / "kept", tmp_path / "docs")
+    outcome = steward.act("sales", "asha", exception_id, "correct", "capital N", {"region": "North"})
+    assert (outcome.status, outcome.promoted) == ("APPLIED", 1)
+    refusals = {}
+    engine = sa.create_engine(steward_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for name, statement in STEWARD_REFUSED.items():
+            try:
+                conn.exec_driver_sql(statement)
+                refusals[name] = "ALLOWED"
+            except (ProgrammingError, InternalError) as error:
+                refused = re.search(r"permission denied|must be owner|append-only", str(error))
+                refusals[name] = "refused" if refused else str(error)
+    engine.dispose()
+    assert refusals == dict.fromkeys(STEWARD_REFUSED, "refused")
+    assert len(read_table(postgres_url, "exception_events")) == 1

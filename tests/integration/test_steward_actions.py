@@ -99,3 +99,20 @@ def test_a_failing_writer_says_why_in_one_masked_line(tmp_path: Path, monkeypatc
     with pytest.raises(StewardError) as raised:
         steward.act("sales", "asha", 1, "dismiss", "junk")
     assert secret not in str(raised.value) and "OperationalError" in str(raised.value)
+
+
+def test_a_correction_to_a_key_a_clean_row_already_has_stays_open_as_a_duplicate(
+    pipeline_env: str, tmp_path: Path
+) -> None:
+    """Correcting the order id to one the run's clean rows use leaves the row OPEN, saying why; a free id promotes."""
+    run_id = _run_with_bad_region(tmp_path / "day.csv")
+    steward = Steward(pipeline_env, ROOT / "expectations", tmp_path / "kept", tmp_path / "docs")
+    exception_id = int(read_table(pipeline_env, "exceptions", run_id)["id"].iloc[0])
+    taken = steward.act(
+        "sales", "asha", exception_id, "correct", "retyped", {"region": "North", "order_id": "ORD-0000002"}
+    )
+    assert (taken.promoted, taken.still_open) == (0, 1)
+    (event,) = read_table(pipeline_env, "exception_events").to_dict("records")
+    assert "order_id_unique" in str(event["findings"]) and "already used by a clean record" in str(event["findings"])
+    free = steward.act("sales", "asha", exception_id, "correct", "its own id", {"region": "North"})
+    assert free.promoted == 1

@@ -1,7 +1,7 @@
 """A steward works through an exception in the dashboard, in Chromium, on PostgreSQL with least-privilege roles.
 
 A throwaway database gets sql/roles.sql and one real run as `pipeline_writer`. The dashboard reads as
-`dashboard_reader` (DASHBOARD_DATABASE_URL); steward actions write through `pipeline_writer`
+`dashboard_reader` (DASHBOARD_DATABASE_URL); steward actions write through `steward_writer`
 (STEWARD_DATABASE_URL), and only for a user signed in through `panel serve --basic-auth`.
 """
 
@@ -61,6 +61,7 @@ def steward_db(
         write_generated(generate_sales(ROWS, seed=47, rates=rates), workdir / "day.csv", 47, rates)
         summary = run_pipeline(source=str(workdir / "day.csv"))
         assert summary.status == "COMPLETED" and summary.exception_count > 0
+        apply_roles(url)  # again, now that the pipeline made the tables: steward_writer may promote into them
         yield StewardDatabase(url, summary.run_id, workdir)
 
 
@@ -111,7 +112,7 @@ def test_a_signed_in_steward_corrects_a_row_and_sees_it_promoted_with_their_name
     db, (exception_id, order_id, iso_date) = steward_db, day_first_exception(steward_db)
     credentials = db.workdir / "stewards.json"
     credentials.write_text(json.dumps({STEWARD: STEWARD_PASSWORD}))
-    writer = {"STEWARD_DATABASE_URL": as_role(db.url, "pipeline_writer")}
+    writer = {"STEWARD_DATABASE_URL": as_role(db.url, "steward_writer")}
     writer["PANEL_COOKIE_SECRET"] = "steward-test-cookie-secret-0123456789"  # as `make dashboard-steward` expects it
     auth = ("--basic-auth", str(credentials))
     log, errors = db.workdir / "steward.log", list[str]()
