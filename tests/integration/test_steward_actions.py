@@ -116,3 +116,29 @@ def test_a_correction_to_a_key_a_clean_row_already_has_stays_open_as_a_duplicate
     assert "order_id_unique" in str(event["findings"]) and "already used by a clean record" in str(event["findings"])
     free = steward.act("sales", "asha", exception_id, "correct", "its own id", {"region": "North"})
     assert free.promoted == 1
+
+
+def test_an_uploaded_corrections_file_is_applied_as_the_signed_in_user(pipeline_env: str, tmp_path: Path) -> None:
+    """The dashboard's upload: the template downloaded from the card, filled, uploaded; the good line lands with
+    the user's name, the bad one is listed with its reason, and the cards re-read."""
+    from panel_app.access import StewardAccess
+    from panel_app.views.corrections import CorrectionsFiles
+
+    run_id = _run_with_bad_region(tmp_path / "day.csv")
+    steward = Steward(pipeline_env, ROOT / "expectations", tmp_path / "kept", tmp_path / "docs")
+    store = DataStore(Reader(pipeline_env, "sales", ROOT / "expectations"))
+    card = CorrectionsFiles(store=store, access=StewardAccess(steward, "meera"))
+    template = pd.read_csv(card.template(), dtype=str, keep_default_na=False)
+    assert len(template) == 1 and template["region"].tolist() == ["north"]
+    template.loc[0, ["action", "note", "region"]] = ["correct", "capital N", "North"]
+    bad = pd.DataFrame([{"exception_id": "424242", "action": "dismiss", "note": "gone"}], columns=template.columns)
+    filled = pd.concat([template, bad.fillna("")], ignore_index=True)
+    card.upload.param.update(value=filled.to_csv(index=False).encode(), filename="fixes.csv")
+    revision = store.revision
+    card.apply_upload()
+    said = card.message.object
+    assert "promoted 1" in said and "line 3 (exception 424242): unknown exception id 424242" in said
+    assert store.revision == revision + 1
+    events = read_table(pipeline_env, "exception_events", run_id)
+    assert events[["action", "user_name"]].values.tolist() == [["correct", "meera"]]
+    assert any(p.name.endswith("meera-fixes.csv") for p in (tmp_path / "kept").iterdir())
