@@ -9,11 +9,13 @@ replay tests compare it, to the paisa, with a run of the same file generated wit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from flows.constants import ExceptionStatus
 from flows.dataset import DatasetSpec
 from flows.service.ports import UnitOfWork
 from flows.stages.analytics import SUMMARY_COLUMNS, adjust_summary, summarize
@@ -58,26 +60,41 @@ def _summary(rows: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
     return summarize(rows, spec) if len(rows) else pd.DataFrame(columns=SUMMARY_COLUMNS)
 
 
-def refresh_run(uow: UnitOfWork, spec: DatasetSpec, run_id: str, change: CleanChange | None) -> str | None:
-    """Adjust the run's analytics by `change`, check each raw record is in exactly one state, and say so when
-    the run was loaded with another suite version than the one its corrections were checked with."""
+def refresh_run(
+    uow: UnitOfWork, spec: DatasetSpec, run_id: str, change: CleanChange | None, records: Sequence[int]
+) -> str | None:
+    """Adjust the run's analytics by `change`, check its records still add up (`records`: the ones the replay
+    touched, each in exactly one state), and say so when the run was loaded with another suite version."""
     change = change or NO_CHANGE
     if len(change.added) or len(change.removed):
         adjusted = adjust_summary(
             uow.exceptions.analytics(run_id), _summary(change.added, spec), _summary(change.removed, spec)
         )
         uow.exceptions.replace_analytics(run_id, spec.name, adjusted)
-    raw, states = uow.exceptions.record_states(run_id, spec)
-    problems = record_states_problems(raw, states)
-    promoted = set(uow.exceptions.promoted_exceptions(run_id).tolist())
-    if promoted != set(states["clean (promoted)"].tolist()):
-        problems.append("the promoted clean rows and the exceptions marked PROMOTED differ")
+    problems, clean = _unbalanced(uow, spec, run_id, records)
     if problems:
         raise ReplayUnbalanced(f"run {run_id}: " + "; ".join(problems))
-    uow.runs.update(run_id, clean_count=len(states["clean (loaded)"]) + len(promoted))
+    uow.runs.update(run_id, clean_count=clean)
     loaded, now = (uow.runs.get(run_id) or {}).get("suite_version"), spec.suite.version
     return (
         None
         if loaded == now
         else f"run {run_id} was loaded with suite version {loaded}; corrections checked with {now}"
     )
+
+
+def _unbalanced(uow: UnitOfWork, spec: DatasetSpec, run_id: str, records: Sequence[int]) -> tuple[list[str], int]:
+    """What does not add up, and the run's clean rows. The load checked every record; a replay moves only the
+    records it touched: those are checked one by one, and the run's counts as a whole (O(batch), not O(run))."""
+    counts = uow.exceptions.state_counts(run_id, spec)
+    clean = counts["clean (loaded)"] + counts["clean (promoted)"]
+    placed = clean + counts[ExceptionStatus.OPEN] + counts[ExceptionStatus.DISMISSED]
+    problems = [] if placed == counts["raw"] else [f"{counts['raw']} raw records but {placed} in a state"]
+    if counts["clean (promoted)"] != counts[ExceptionStatus.PROMOTED]:
+        problems.append("the promoted clean rows and the exceptions marked PROMOTED differ in number")
+    raw, states = uow.exceptions.record_states(run_id, spec, records)
+    marked = states.pop(ExceptionStatus.PROMOTED)
+    problems += record_states_problems(raw, states)
+    if set(marked.tolist()) != set(states["clean (promoted)"].tolist()):
+        problems.append("the promoted clean rows and the exceptions marked PROMOTED differ")
+    return problems, clean

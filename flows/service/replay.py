@@ -75,7 +75,10 @@ def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) 
     lines, refused = read_lines(frame, spec)
     decisions = decide(uow, spec, lines, runner)
     touched, changed = _write(uow, batch, decisions)
-    notes = tuple(note for run_id in touched if (note := refresh_run(uow, spec, run_id, changed.get(run_id))))
+    records = _records_by_run(decisions)
+    notes = tuple(
+        note for run_id in touched if (note := refresh_run(uow, spec, run_id, changed.get(run_id), records[run_id]))
+    )
     if decisions.docs and batch.docs_root is not None:
         index = runner.build_docs(decisions.docs, batch.docs_root, batch.run_id)
         uow.runs.update(batch.run_id, data_docs_path=str(index))
@@ -127,6 +130,16 @@ def _write(uow: UnitOfWork, batch: ReplayBatch, d: Decisions) -> tuple[list[str]
         )
         uow.exceptions.promote(spec, rows)
     return sorted({item[1]["run_id"] for item in done}), changes_by_run(typed, lineage, removed)
+
+
+def _records_by_run(d: Decisions) -> dict[str, list[int]]:
+    """The raw records each touched run's applied lines are about."""
+    applied = [e for _, e, _ in d.promote] + [e for _, e, _, _ in d.still_open]
+    applied += [e for _, e in d.dismiss] + [e for _, e in d.reopen]
+    by_run: dict[str, list[int]] = {}
+    for exception in applied:
+        by_run.setdefault(exception["run_id"], []).append(int(exception["original_record_id"]))
+    return by_run
 
 
 def _event(

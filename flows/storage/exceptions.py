@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Connection, Select, Text, cast, delete, insert, select, update
+from sqlalchemy import Connection, Select, Text, cast, delete, func, insert, select, update
 
 from flows.constants import RECORD_ID, ExceptionStatus
 from flows.dataset import DatasetSpec
@@ -139,24 +139,46 @@ class ExceptionRecords:
         self._conn.execute(delete(t).where(t.run_id == run_id))
         write_frame(self._conn, "analytics_summary", summary.assign(run_id=run_id, dataset=dataset))
 
-    def record_states(self, run_id: str, spec: DatasetSpec) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """The run's raw record ids, and the record ids in each state: loaded clean, promoted, and per status."""
+    def record_states(
+        self, run_id: str, spec: DatasetSpec, record_ids: Sequence[int] | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The run's raw record ids (or those of `record_ids`), and the record ids in each state: loaded clean,
+        promoted clean, and the exceptions per status (OPEN, DISMISSED, PROMOTED)."""
         tables, t = dataset_tables(spec), ExceptionRecord
-        clean = tables.clean
+        clean, raw = tables.clean, tables.raw
         loaded = clean.c.promoted_from_exception_id.is_(None)
-        raw = read_int_column(self._conn, select(tables.raw.c.id).where(tables.raw.c.run_id == run_id))
-        states: dict[str, Select[Any]] = {
+        queries: dict[str, Select[Any]] = {
+            "raw": select(raw.c.id).where(raw.c.run_id == run_id),
             "clean (loaded)": select(clean.c.record_id).where(clean.c.run_id == run_id, loaded),
             "clean (promoted)": select(clean.c.record_id).where(clean.c.run_id == run_id, ~loaded),
             **{
-                status: select(t.original_record_id).where(t.run_id == run_id, t.status == status)
-                for status in (ExceptionStatus.OPEN, ExceptionStatus.DISMISSED)
+                str(status): select(t.original_record_id).where(t.run_id == run_id, t.status == status)
+                for status in ExceptionStatus
             },
         }
-        return raw, {name: read_int_column(self._conn, query) for name, query in states.items()}
+        columns = {"raw": raw.c.id, "clean (loaded)": clean.c.record_id, "clean (promoted)": clean.c.record_id}
+        found: dict[str, np.ndarray] = {}
+        for name, query in queries.items():
+            column = columns.get(name, t.original_record_id)
+            ids = list(record_ids) if record_ids is not None else None
+            parts = (
+                [query]
+                if ids is None
+                else [query.where(column.in_(ids[i : i + IN_LIST])) for i in range(0, len(ids), IN_LIST)]
+            )
+            found[name] = np.concatenate(
+                [read_int_column(self._conn, part) for part in parts] or [np.array([], np.int64)]
+            )
+        return found.pop("raw"), found
 
-    def promoted_exceptions(self, run_id: str) -> np.ndarray:
-        """Record ids of the run's exceptions marked PROMOTED."""
-        t = ExceptionRecord
-        stmt = select(t.original_record_id).where(t.run_id == run_id, t.status == ExceptionStatus.PROMOTED)
-        return read_int_column(self._conn, stmt)
+    def state_counts(self, run_id: str, spec: DatasetSpec) -> dict[str, int]:
+        """How many of the run's records are raw, clean (loaded, promoted) and exceptions per status."""
+        tables, t = dataset_tables(spec), ExceptionRecord
+        clean, raw = tables.clean, tables.raw
+        loaded = clean.c.promoted_from_exception_id.is_(None)
+        counts = {"raw": select(func.count()).select_from(raw).where(raw.c.run_id == run_id)}
+        counts["clean (loaded)"] = select(func.count()).select_from(clean).where(clean.c.run_id == run_id, loaded)
+        counts["clean (promoted)"] = select(func.count()).select_from(clean).where(clean.c.run_id == run_id, ~loaded)
+        by_status = select(t.status, func.count()).where(t.run_id == run_id).group_by(t.status)
+        found = {name: int(self._conn.execute(query).scalar_one()) for name, query in counts.items()}
+        return found | {str(s): 0 for s in ExceptionStatus} | {str(k): int(v) for k, v in self._conn.execute(by_status)}
