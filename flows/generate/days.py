@@ -67,8 +67,13 @@ def generate_days(
     rates: DefectRates | None = None,
     first_order: int = 1,
 ) -> list[DailyFile]:
-    """Build `days` files of `rows` rows each, later days repeating earlier clean orders at the overlap shares."""
+    """Build `days` files of `rows` rows each, later days repeating earlier clean orders at the overlap shares.
+
+    A day repeats fewer orders than its shares ask only when fewer repeatable orders exist; its ledger key says.
+    """
     overlap = overlap or Overlap()
+    if overlap.resent < 0 or overlap.changed < 0 or overlap.resent + overlap.changed >= 1:
+        raise ValueError(f"overlap shares must be >= 0 and leave room for new orders: {overlap}")
     rates = rates or DefectRates()
     files: list[DailyFile] = []
     next_order = first_order

@@ -232,6 +232,21 @@ def test_cli_days_writes_daily_files_and_keys(tmp_path: Path, capsys: pytest.Cap
     assert "5 resent, 3 changed" in capsys.readouterr().out
 
 
+def test_repeats_fewer_orders_when_few_are_left() -> None:
+    """It repeats only the orders not repeated before, filling the day with new orders when they run short."""
+    files = generate_days(3, 10, SEED, overlap=Overlap(0.5, 0.4), rates=DefectRates.none())
+    assert [len(f.ledger_key) for f in files] == [0, 9, 2]
+    assert [len(f.frame) for f in files] == [10, 10, 10]
+    assert [e.kind for e in files[2].ledger_key] == ["resent", "resent"]
+
+
+@pytest.mark.parametrize("overlap", [Overlap(0.6, 0.4), Overlap(-0.1, 0.0)])
+def test_refuses_overlap_shares_that_leave_no_new_orders(overlap: Overlap) -> None:
+    """It refuses negative overlap shares, or shares that add up to the whole day."""
+    with pytest.raises(ValueError, match="overlap shares"):
+        generate_days(2, 100, SEED, overlap=overlap)
+
+
 def test_cli_days_refuses_incoming(tmp_path: Path) -> None:
     """It exits when --days is combined with --incoming, which drops a single file."""
     with pytest.raises(SystemExit, match="--days"):
