@@ -1,4 +1,7 @@
-"""Command line of the sample-data generator (python -m flows.generate --rows 5000 --seed 42 --out FILE)."""
+"""Command line of the sample-data generator (python -m flows.generate --rows 5000 --seed 42 --out FILE).
+
+With --days N, --out is a folder of N daily files whose later days repeat earlier orders (docs/ledger_data.md).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,15 @@ import datetime as dt
 from dataclasses import fields, replace
 from pathlib import Path
 
-from flows.generate import DefectRates, answer_key_path, generate_sales, write_generated
+from flows.generate import (
+    DefectRates,
+    Overlap,
+    answer_key_path,
+    generate_days,
+    generate_sales,
+    write_days,
+    write_generated,
+)
 
 
 def _parse_rates(items: list[str]) -> DefectRates:
@@ -28,11 +39,13 @@ def generator_doc() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: generate one sample file and its answer key."""
+    """Command line: generate one sample file and its answer key (or, with --days, a folder of daily files)."""
     parser = argparse.ArgumentParser(description=generator_doc(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--seed", type=int, help="default 42; with --incoming, a new seed per drop")
-    parser.add_argument("--out", type=Path, default=Path("data/sample_sales.csv"))
+    parser.add_argument(
+        "--out", type=Path, help="default data/sample_sales.csv; with --days, a folder (default data/days)"
+    )
     parser.add_argument(
         "--incoming",
         type=Path,
@@ -41,9 +54,19 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--rate", action="append", default=[], metavar="NAME=SHARE", help="override a defect rate")
     parser.add_argument("--clean", action="store_true", help="plant no defects at all")
+    parser.add_argument("--days", type=int, metavar="N", help="write N daily files of --rows rows each into --out")
+    parser.add_argument("--resent", type=float, default=Overlap().resent, metavar="SHARE", help="with --days")
+    parser.add_argument("--changed", type=float, default=Overlap().changed, metavar="SHARE", help="with --days")
     args = parser.parse_args(argv)
     rates = DefectRates.none() if args.clean else _parse_rates(args.rate)
-    out, key_path, seed = args.out, None, 42 if args.seed is None else args.seed
+    out, key_path, seed = args.out or Path("data/sample_sales.csv"), None, 42 if args.seed is None else args.seed
+    if args.days is not None:
+        if args.incoming:
+            raise SystemExit("--days writes into --out; it cannot be combined with --incoming")
+        _write_days(
+            args.days, args.rows, seed, rates, Overlap(args.resent, args.changed), args.out or Path("data/days")
+        )
+        return
     if args.incoming:
         now = dt.datetime.now(dt.UTC)
         out = args.incoming / f"sales_{now:%Y%m%dT%H%M%S%fZ}.csv"
@@ -54,3 +77,14 @@ def main(argv: list[str] | None = None) -> None:
     key = write_generated(generated, out, seed, rates, key_path)
     planted = sum(len(v) for v in generated.answer_key.values())
     print(f"wrote {len(generated.frame):,} rows to {out} (seed {seed}, {planted:,} planted defects; answer key {key})")
+
+
+def _write_days(days: int, rows: int, seed: int, rates: DefectRates, overlap: Overlap, out_dir: Path) -> None:
+    files = generate_days(days, rows, seed, overlap, rates)
+    for f, csv in zip(files, write_days(files, out_dir, seed, rates, overlap), strict=True):
+        kinds = [e.kind for e in f.ledger_key]
+        planted = sum(len(v) for v in f.answer_key.values())
+        print(
+            f"wrote {len(f.frame):,} rows to {csv} ({len(f.new_rows):,} new, {kinds.count('resent'):,} resent,"
+            f" {kinds.count('changed'):,} changed; {planted:,} planted defects; answer key {answer_key_path(csv)})"
+        )
