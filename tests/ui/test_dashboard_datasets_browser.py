@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-PLOTS = {"Analytics": 5, "Data Quality": 3, "Exceptions": 3, "Audit Trail": 2, "Controls Summary": 1}
+PLOTS = {"Analytics": 5, "Data Quality": 5, "Exceptions": 3, "Audit Trail": 2, "Controls Summary": 1}
 
 
 @pytest.fixture(scope="module")
