@@ -27,7 +27,8 @@ def upload_summary(outcome: Any, seconds: float) -> tuple[str, str]:
     )
     lines = [f"line {r.number} (exception {r.exception_id}): {r.reason}" for r in outcome.refused]
     shown = "; ".join(lines[:MAX_SHOWN_REFUSALS]) + (" …" if len(lines) > MAX_SHOWN_REFUSALS else "")
-    return f"{head}. {counts}." + (f" Refused: {shown}" if shown else ""), "warning" if lines else "info"
+    suite = "".join(f" Note: {note}." for note in outcome.suite_notes)  # a run loaded with another suite version
+    return f"{head}. {counts}.{suite}" + (f" Refused: {shown}" if shown else ""), "warning" if lines else "info"
 
 
 def template_name(run_id: str | None) -> str:

@@ -55,7 +55,8 @@ def outcome_message(outcome: Any, seconds: float) -> tuple[str, str]:
     done = {"promoted": outcome.promoted, "still open": outcome.still_open, "dismissed": outcome.dismissed}
     done["reopened"] = outcome.reopened
     said = ", ".join(f"{name}" for name, count in done.items() if count) or "applied"
-    return f"Done: {said}{took}", "warning" if outcome.still_open else "info"
+    suite = "".join(f". Note: {note}" for note in outcome.suite_notes)  # the run was loaded with another suite
+    return f"Done: {said}{took}{suite}", "warning" if outcome.still_open else "info"
 
 
 class ExceptionHistory(StoreView):

@@ -102,6 +102,8 @@ def test_outcome_messages_say_what_an_action_led_to() -> None:
     assert history.outcome_message(promoted, 1.25) == ("Done: promoted (1.2 s, replay r1234567)", "info")
     still = ReplayOutcome("r1234567x", "APPLIED", applied=1, still_open=1)
     assert history.outcome_message(still, 1.0)[1] == "warning"
+    other_suite = ReplayOutcome("r1", "APPLIED", applied=1, promoted=1, suite_notes=("run r0 was loaded with v1",))
+    assert history.outcome_message(other_suite, 1.0)[0].endswith("Note: run r0 was loaded with v1")
     refused = ReplayOutcome("r1", "APPLIED", refused=(Refusal(2, "7", "exception 7 is PROMOTED, not open"),))
     assert history.outcome_message(refused, 0.5)[0].startswith("Refused: exception 7 is PROMOTED")
     said, kind = corrections.upload_summary(
