@@ -43,7 +43,7 @@ dashboard: venv
 ## dashboard-steward: the dashboard with sign-in (STEWARDS_FILE: JSON user -> password; PANEL_COOKIE_SECRET in the
 ## environment, not on the command line) and steward actions written through STEWARD_DATABASE_URL (environment or .env)
 dashboard-steward: venv
-	@test -n "$(STEWARDS_FILE)" && test -n "$$PANEL_COOKIE_SECRET" || { echo "set STEWARDS_FILE and PANEL_COOKIE_SECRET" >&2; exit 2; }
+	@test -f "$(STEWARDS_FILE)" && test -n "$$PANEL_COOKIE_SECRET" || { echo "STEWARDS_FILE must name the credentials file, and PANEL_COOKIE_SECRET be set" >&2; exit 2; }
 	$(BIN)/panel serve panel_app/app.py --address 127.0.0.1 --port 5006 --allow-websocket-origin=127.0.0.1:5006 --static-dirs docs=data/docs --basic-auth $(STEWARDS_FILE)
 
 ## lint: ruff (lint + format check), mypy over flows/ and panel_app/, and the import-layer contracts

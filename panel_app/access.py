@@ -6,7 +6,9 @@ STEWARD_DATABASE_URL there is no writer: either way the dashboard is read-only a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows.settings import Settings
@@ -44,3 +46,20 @@ class StewardAccess:
 
 
 READ_ONLY = StewardAccess()
+
+
+def signed_in_user(cookies: Mapping[str, str], cookie_secret: str | None, stewards_file: object) -> str | None:
+    """Who signed in through Panel's basic auth, from the `user` cookie Panel signed with the cookie secret.
+
+    Never `pn.state.user`: it says "guest" for anyone who sends an (unsigned) `is_guest` cookie. A session with
+    that cookie, an unsigned or expired `user` cookie, or a server without a cookie secret has no user; nor has
+    one where `--basic-auth` is not a credentials file (Panel then takes it as one password shared by any name).
+    """
+    if cookies.get("is_guest") or not cookie_secret or not cookies.get("user"):
+        return None
+    if isinstance(stewards_file, str) and not Path(stewards_file).is_file():
+        return None
+    from tornado.web import decode_signed_value
+
+    decoded = decode_signed_value(cookie_secret, "user", cookies["user"], max_age_days=31)
+    return decoded.decode("utf-8") if isinstance(decoded, bytes) else None

@@ -21,7 +21,7 @@ import panel as pn
 import param
 
 from flows.settings import Settings, get_settings
-from panel_app.access import READ_ONLY, StewardAccess
+from panel_app.access import READ_ONLY, StewardAccess, signed_in_user
 from panel_app.data_store import DataStore
 from panel_app.formatting import text
 from panel_app.presentation import Presentation, field_label
@@ -188,6 +188,7 @@ def create_app(settings: Settings | None = None, dataset: str | None = None, use
 
 if pn.state.served:
     pn.extension("plotly", "tabulator", sizing_mode="stretch_width")
-    app = create_app(dataset=requested_dataset(), user=pn.state.user)
+    user = signed_in_user(pn.state.cookies, pn.config.cookie_secret, getattr(pn.config, "_basic_auth", None))
+    app = create_app(dataset=requested_dataset(), user=user)
     app.ds.param.watch(show_dataset_in_url, "dataset")
     app.template().servable(title=TITLE)

@@ -26,7 +26,7 @@ from tests.conftest import ROOT, throwaway_database
 from tests.integration.helpers import apply_roles, as_role, read_table
 from tests.ui.conftest import ARTIFACTS, free_port, serve_dashboard
 from tests.ui.test_dashboard_browser import WAIT_MS, kpi, open_tab
-from tests.ui.test_dashboard_datasets_browser import open_page, server_errors
+from tests.ui.test_dashboard_datasets_browser import server_errors
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -156,13 +156,20 @@ def test_a_signed_in_steward_corrects_a_row_and_sees_it_promoted_with_their_name
 
 
 def test_without_sign_in_there_is_no_write_control(browser: Browser, steward_db: StewardDatabase) -> None:
-    """Read-only by default: no action form, no upload; the template still downloads with the open exceptions."""
+    """Read-only without --basic-auth, even with a writer configured and a forged guest cookie (Panel would call
+    that visitor "guest"): no action form, no upload; the template still downloads with the open exceptions."""
     from playwright.sync_api import expect
 
     db, errors = steward_db, list[str]()
     log = db.workdir / "read_only.log"
-    with serve_dashboard(free_port(), dashboard_env(db), log) as base:
-        page = open_page(browser, f"{base}/app", errors)
+    writer = {"STEWARD_DATABASE_URL": as_role(db.url, "steward_writer"), "PANEL_COOKIE_SECRET": "x" * 32}
+    with serve_dashboard(free_port(), dashboard_env(db, **writer), log) as base:
+        context = browser.new_context(viewport={"width": 1500, "height": 2300})
+        context.add_cookies([{"name": "is_guest", "value": "1", "url": base}])
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{base}/app", wait_until="load")
+        page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT_MS)
         try:
             open_tab(page, "Exceptions")
             card = page.locator(".card", has_text="One exception")
@@ -174,7 +181,7 @@ def test_without_sign_in_there_is_no_write_control(browser: Browser, steward_db:
                 page.get_by_role("button", name=re.compile("corrections template")).click()
             template = pd.read_csv(download.value.path(), dtype=str, keep_default_na=False)
         finally:
-            page.close()
+            context.close()
     exceptions = read_table(db.url, "exceptions", db.run_id)
     still_open = exceptions[exceptions["status"] == "OPEN"]["id"].astype(str)
     assert list(template.columns[:3]) == ["exception_id", "action", "note"]

@@ -4,6 +4,7 @@ with its history, the corrections template, and no write control unless a signed
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import panel as pn
@@ -110,3 +111,23 @@ def test_outcome_messages_say_what_an_action_led_to() -> None:
         ReplayOutcome("r1", "APPLIED", applied=2, promoted=2, refused=refused.refused), 2.0
     )
     assert "promoted 2" in said and "line 2 (exception 7)" in said and kind == "warning"
+
+
+def test_only_a_cookie_panel_signed_names_a_user(tmp_path: Path) -> None:
+    """The signed `user` cookie names the steward; a guest cookie, a forged or foreign signature, no cookie secret,
+    or a shared password instead of a credentials file name nobody."""
+    from tornado.web import create_signed_value
+
+    from panel_app.access import signed_in_user
+
+    secret, stewards = "s3cret-cookie-key", tmp_path / "stewards.json"
+    stewards.write_text('{"asha": "pw"}')
+    signed = create_signed_value(secret, "user", "asha").decode()
+    assert signed_in_user({"user": signed}, secret, str(stewards)) == "asha"
+    assert signed_in_user({"user": signed}, secret, None) == "asha"  # OAuth: no credentials file
+    assert signed_in_user({"user": signed, "is_guest": "1"}, secret, str(stewards)) is None
+    assert signed_in_user({"is_guest": "1"}, secret, str(stewards)) is None
+    assert signed_in_user({"user": "asha"}, secret, str(stewards)) is None  # not signed
+    assert signed_in_user({"user": create_signed_value("other", "user", "asha").decode()}, secret, None) is None
+    assert signed_in_user({"user": signed}, None, str(stewards)) is None
+    assert signed_in_user({"user": signed}, secret, "one-shared-password") is None
