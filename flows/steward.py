@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +39,7 @@ class StewardError(RuntimeError):
 class Steward:
     """Applies steward actions through the writer connection `url` (never shown: see `StewardError`)."""
 
-    url: str
+    url: str = field(repr=False)  # the writer's password is in it
     expectations_dir: Path
     folder: Path  # where each submitted corrections file is kept
     docs_root: Path

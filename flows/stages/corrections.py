@@ -21,7 +21,7 @@ from flows.constants import StewardAction
 from flows.dataset import DatasetSpec
 
 CONTROL_COLUMNS = ("exception_id", "action", "note")
-FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet would evaluate (CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would evaluate (CSV injection)
 PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
@@ -102,7 +102,7 @@ def corrected_values(received: Mapping[str, str | None], cells: Mapping[str, str
     kept = {k: {received.get(k) or "", spreadsheet_safe(received.get(k) or "")} for k in cells}
     changes = {k: v for k, v in cells.items() if v not in kept[k]}
     for column, value in changes.items():
-        if value.startswith(FORMULA_START):
+        if value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):  # -12.50 is a number
             return {}, f"cell {column} {value[:20]!r} looks like a spreadsheet formula (starts with = + - or @)"
     return changes, None
 

@@ -77,21 +77,24 @@ def test_corrected_values_keep_cells_as_received_and_refuse_formulas() -> None:
     assert corrected_values(received, {"revenue": "-12.00", "region": "North"}) == ({"region": "North"}, None)
     changes, reason = corrected_values(received, {"region": "@SUM(A1)"})
     assert changes == {} and reason is not None and "region" in reason
+    assert corrected_values(received, {"region": "\t=cmd|' /C calc'!A0"})[1] is not None  # a tab first, then =
+    assert corrected_values(received, {"revenue": "-15.50"}) == ({"revenue": "-15.50"}, None)  # a number, not a formula
 
 
 def test_the_template_is_safe_in_a_spreadsheet_and_comes_back_unchanged() -> None:
     """A formula-looking value as received is written with an apostrophe; sent back so, it is no change."""
-    received = {"region": '=HYPERLINK("x")', "revenue": "-12.50"}
+    received = {"region": '=HYPERLINK("x")', "revenue": "-12.50", "product": "\r=1+1"}
     rows = [{"id": 7, "raw_data": json.dumps(received)}]
-    filled = template(rows, ["region", "revenue"])
+    filled = template(rows, ["region", "revenue", "product"])
     assert filled.iloc[0].to_dict() == {
         "exception_id": "7",
         "action": "",
         "note": "",
         "region": '\'=HYPERLINK("x")',
         "revenue": "-12.50",
+        "product": "'\r=1+1",
     }
-    cells = {"region": filled.iloc[0]["region"], "revenue": "-12.50"}
+    cells = {"region": filled.iloc[0]["region"], "revenue": "-12.50", "product": filled.iloc[0]["product"]}
     assert corrected_values(received, cells) == ({}, None)
 
 
