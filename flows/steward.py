@@ -66,7 +66,7 @@ class Steward:
         frame = pd.DataFrame([line], columns=[*CONTROL_COLUMNS, *columns], dtype=str)
         path = self._new_file(user, f"{action}-{exception_id}")
         frame.to_csv(path, index=False)
-        return self.apply_file(path, user, dataset)
+        return self.apply_file(path, user, dataset, by_checksum=False)
 
     def upload(self, dataset: str, user: str, name: str, content: bytes) -> ReplayOutcome:
         """Apply an uploaded corrections file (kept under its own name, prefixed with the time and user)."""
@@ -74,11 +74,12 @@ class Steward:
         path.write_bytes(content)
         return self.apply_file(path, user, dataset)
 
-    def apply_file(self, path: Path, user: str, dataset: str) -> ReplayOutcome:
-        """Apply a corrections file as `user`: all of its good lines, or nothing (then StewardError says why)."""
+    def apply_file(self, path: Path, user: str, dataset: str, by_checksum: bool = True) -> ReplayOutcome:
+        """Apply a corrections file as `user`: all of its good lines, or nothing (then StewardError says why).
+        `by_checksum`: SKIP a file whose bytes were applied before (not for one dashboard action: see ReplayBatch)."""
         spec = load_dataset(dataset, self.expectations_dir)
         run_id, docs = str(uuid.uuid4()), self.docs_root.resolve()
-        batch = ReplayBatch(spec=spec, path=path.resolve(), user=user, run_id=run_id, docs_root=docs)
+        batch = ReplayBatch(spec, path.resolve(), user, run_id, docs_root=docs, by_checksum=by_checksum)
         engine = get_engine(self.url)
         try:
             with borrowed_runner(spec.suite) as runner, SqlUnitOfWork(engine) as uow:

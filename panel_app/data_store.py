@@ -165,8 +165,16 @@ class DataStore(param.Parameterized):
         runs = self.reader.runs() if self.dataset else pd.DataFrame()
         self._rows = {str(r["run_id"]): r for _, r in runs.iterrows()}
         self.runs = runs
+        was_full, options = self.date_range == self._full_dates, self._read_bounds()
+        self.param.update(options=options, **({"date_range": self._full_dates} if was_full else {}))
         self._load()
         self.revision += 1
+
+    def _read_bounds(self) -> dict[str, list[str]]:
+        """The selected run's dimension values (returned) and date bounds (kept), which promotions can widen."""
+        keys = self.reader.dimensions(self.run_id) if self.has_results and self.run_id else pd.DataFrame()
+        self._full_dates = selection.date_bounds(keys, self.presentation.date)
+        return selection.filter_options(keys, self.presentation.dimensions)
 
     def _revisions(self) -> tuple[object, ...]:
         """The selected and comparison runs' revisions: they move when stewards change those runs' results."""
@@ -176,12 +184,9 @@ class DataStore(param.Parameterized):
 
     @param.depends("run_id", watch=True)
     def _run_changed(self) -> None:
-        p = self.presentation
         offered = selection.compare_choices(self.runs, self.run_id)
         self.param.compare_run_id.objects = offered
-        keys = self.reader.dimensions(self.run_id) if self.has_results and self.run_id else pd.DataFrame()
-        options = selection.filter_options(keys, p.dimensions)
-        self._full_dates = selection.date_bounds(keys, p.date)
+        options = self._read_bounds()
         self.param.update(
             options=options,
             filters=selection.kept_filters(self.filters, options),

@@ -37,6 +37,9 @@ class ReplayBatch:
     run_id: str
     flow_run_id: str | None = None
     docs_root: Path | None = None  # where the replay's Data Docs go (none without it)
+    # A file whose bytes an APPLIED replay applied is SKIPPED. A dashboard action is not: its one line is the same
+    # bytes whenever the same action is retried (after a refusal, or a reopening), and status moves make it safe.
+    by_checksum: bool = True
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def apply_corrections(uow: UnitOfWork, batch: ReplayBatch, runner: SuiteRunner) 
     """Apply a corrections file: every good line lands (with its event), refused lines say why; one transaction."""
     spec, started, t0 = batch.spec, utc_now(), time.perf_counter()
     sha = file_sha256(batch.path)
-    earlier = uow.runs.find_completed(sha, spec.name, RunStatus.APPLIED)
+    earlier = uow.runs.find_completed(sha, spec.name, RunStatus.APPLIED) if batch.by_checksum else None
     _open_run(uow, batch, sha, started)
     if earlier is not None:
         reason = f"already applied by replay {earlier}"
@@ -104,6 +107,7 @@ def _write(uow: UnitOfWork, batch: ReplayBatch, d: Decisions) -> tuple[list[str]
     """Append an event per applied line, move statuses, insert promoted rows with lineage; the runs touched, and
     the clean rows each gained and lost (typed)."""
     spec, now, promoted, open_ = batch.spec, utc_now(), ExceptionStatus.PROMOTED, ExceptionStatus.OPEN
+    uow.runs.lock(sorted(_records_by_run(d)))  # one replay at a time per run touched (see RunRecords.lock)
     done = [
         *((line, e, promoted, changes, None) for line, e, changes in d.promote),
         *((line, e, open_, changes, findings) for line, e, changes, findings in d.still_open),

@@ -33,6 +33,14 @@ class RunRecords:
         row = self._conn.execute(stmt).mappings().first()
         return dict(row) if row else None
 
+    def lock(self, run_ids: Sequence[str]) -> None:
+        """Hold these runs' rows until the transaction ends (PostgreSQL; SQLite has one writer at a time): replays
+        touching the same run go one after the other, each reading the analytics the previous one committed."""
+        if run_ids and self._conn.dialect.name == "postgresql":
+            t = PipelineRun
+            stmt = select(t.run_id).where(t.run_id.in_(list(run_ids))).order_by(t.run_id).with_for_update()
+            self._conn.execute(stmt).all()
+
     def running(self, dataset: str) -> list[str]:
         """The ids of the dataset's runs still marked RUNNING."""
         t = PipelineRun

@@ -76,15 +76,20 @@ def test_a_steward_action_lands_with_the_user_and_the_submitted_file_is_kept(
     assert (done.status, done.promoted, done.refused) == ("APPLIED", 1, ())
     late = steward.act("sales", "ravi", exception_id, "dismiss", "junk")
     assert late.applied == 0 and "PROMOTED" in late.refused[0].reason  # the second steward is told
+    assert steward.act("sales", "asha", exception_id, "reopen", "ravi thinks it is junk").reopened == 1
+    again = steward.act("sales", "ravi", exception_id, "dismiss", "junk")  # the same bytes as the refused one
+    assert (again.status, again.dismissed) == ("APPLIED", 1)
 
     events = read_table(pipeline_env, "exception_events")
     assert events[["exception_id", "action", "user_name", "status_after"]].values.tolist() == [
-        [exception_id, "correct", "asha", "PROMOTED"]
+        [exception_id, "correct", "asha", "PROMOTED"],
+        [exception_id, "reopen", "asha", "OPEN"],
+        [exception_id, "dismiss", "ravi", "DISMISSED"],
     ]
     kept = sorted(p.name for p in (tmp_path / "data" / "corrections" / "dashboard").iterdir())
-    assert len(kept) == 2 and "asha-correct" in kept[0] and "ravi-dismiss" in kept[1]
+    assert len(kept) == 4 and "asha-correct" in kept[0] and "ravi-dismiss" in kept[1]
     promoted = read_table(pipeline_env, "clean_sales", run_id).dropna(subset=["promoted_from_exception_id"])
-    assert promoted["region"].tolist() == ["North"]
+    assert promoted.empty  # reopened, then dismissed: out of the clean table again
 
 
 def test_a_failing_writer_says_why_in_one_masked_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -142,3 +147,21 @@ def test_an_uploaded_corrections_file_is_applied_as_the_signed_in_user(pipeline_
     events = read_table(pipeline_env, "exception_events", run_id)
     assert events[["action", "user_name"]].values.tolist() == [["correct", "meera"]]
     assert any(p.name.endswith("meera-fixes.csv") for p in (tmp_path / "kept").iterdir())
+
+
+def test_a_promoted_row_outside_the_run_s_dates_shows_in_the_dashboard_at_once(
+    pipeline_env: str, tmp_path: Path
+) -> None:
+    """All clean rows are dated 2024-03-15; a corrected date of 2024-12-31 widens the date range the cards show,
+    so the promoted row's revenue is in the figures right after the action (it was filtered out)."""
+    frame = make_frame(3, rows=[{"order_date": "31/12/2024", "revenue": "250.00"}])
+    run_id = run_pipeline(source=str(write_csv(tmp_path / "day.csv", frame))).run_id
+    store = DataStore(Reader(pipeline_env, "sales", ROOT / "expectations"))
+    assert store.date_range is not None and str(store.date_range[1]) == "2024-03-15"
+    before = _revenue(store.grain)
+    steward = Steward(pipeline_env, ROOT / "expectations", tmp_path / "kept", tmp_path / "docs")
+    exception_id = int(read_table(pipeline_env, "exceptions", run_id)["id"].iloc[0])
+    assert steward.act("sales", "asha", exception_id, "correct", "ISO date", {"order_date": "2024-12-31"}).promoted == 1
+    store.results_changed()  # what the card does after an action
+    assert store.date_range is not None and str(store.date_range[1]) == "2024-12-31"
+    assert _revenue(store.grain) == before + Decimal("250.00")
