@@ -69,7 +69,7 @@ BEGIN
             EXECUTE format('GRANT INSERT ON public.%I TO steward_writer', t);
         END IF;
     END LOOP;
-    IF to_regclass('public.pipeline_runs') IS NOT NULL THEN
+    IF to_regclass('public.exception_events') IS NOT NULL THEN  -- migration 0006 (exceptions.status) is applied
         GRANT UPDATE (status, status_reason, ended_at, clean_count, data_docs_path) ON public.pipeline_runs
             TO steward_writer;
         GRANT UPDATE (status) ON public.exceptions TO steward_writer;

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.constants import ExceptionStatus
+from flows.constants import RECORD_COUNT, TOTAL, ExceptionStatus, breakdown_name
 from flows.dataset import DatasetSpec
 from flows.service.ports import UnitOfWork
 from flows.stages.analytics import SUMMARY_COLUMNS, adjust_summary, summarize
@@ -56,6 +56,12 @@ def changes_by_run(
     }
 
 
+def _shape(spec: DatasetSpec) -> set[tuple[str, str]]:
+    """Every (breakdown, measure) pair a summary of a run with clean rows has under the spec."""
+    breakdowns = [TOTAL, *(breakdown_name(columns) for columns in spec.analytics.breakdowns)]
+    return {(b, m) for b in breakdowns for m in (*spec.analytics.measures, RECORD_COUNT)}
+
+
 def _summary(rows: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
     return summarize(rows, spec) if len(rows) else pd.DataFrame(columns=SUMMARY_COLUMNS)
 
@@ -67,10 +73,12 @@ def refresh_run(
     touched, each in exactly one state), and say so when the run was loaded with another suite version."""
     change = change or NO_CHANGE
     if len(change.added) or len(change.removed):
-        adjusted = adjust_summary(
-            uow.exceptions.analytics(run_id), _summary(change.added, spec), _summary(change.removed, spec)
-        )
-        uow.exceptions.replace_analytics(run_id, spec.name, adjusted)
+        stored = uow.exceptions.analytics(run_id)
+        if set(zip(stored["breakdown"], stored["measure"], strict=True)) == _shape(spec):
+            summary = adjust_summary(stored, _summary(change.added, spec), _summary(change.removed, spec))
+        else:  # the spec's breakdowns or measures changed since the load (or the run had no clean row): recompute
+            summary = summarize(stored_as_typed(uow.exceptions.clean_text(run_id, spec), spec), spec)
+        uow.exceptions.replace_analytics(run_id, spec.name, summary)
     problems, clean = _unbalanced(uow, spec, run_id, records)
     if problems:
         raise ReplayUnbalanced(f"run {run_id}: " + "; ".join(problems))

@@ -117,3 +117,20 @@ def test_a_replay_that_finds_the_run_out_of_balance_lands_nothing(database_url: 
     assert read_table(database_url, "exception_events").empty
     assert scalar(database_url, "SELECT status FROM exceptions WHERE id = :i", i=exception_id) == "OPEN"
     assert scalar(database_url, "SELECT status FROM pipeline_runs WHERE run_id <> :r", r=run_id) == "FAILED"
+
+
+def test_analytics_of_a_run_loaded_under_other_breakdowns_are_recomputed(database_url: str, tmp_path: Path) -> None:
+    """A run whose stored analytics lack a breakdown of today's spec: adjusting would leave that breakdown with only
+    the promoted row, so the replay recomputes the run's analytics from its clean rows."""
+    steward = Steward(database_url, EXPECTATIONS, tmp_path / "kept", tmp_path / "docs")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DATABASE_URL", database_url)
+        env.setenv("DOCS_DIR", str(tmp_path / "docs"))
+        frame = make_frame(3, rows=[{"region": "north"}])
+        run_id = run_pipeline(source=str(write_csv(tmp_path / "day.csv", frame))).run_id
+    with get_engine(database_url).begin() as conn:  # as if the spec had gained the region breakdown since the load
+        conn.exec_driver_sql("DELETE FROM analytics_summary WHERE breakdown = 'region'")
+    exception_id = int(read_table(database_url, "exceptions", run_id)["id"].iloc[0])
+    assert steward.act("sales", "asha", exception_id, "correct", "capital N", {"region": "North"}).promoted == 1
+    counts = "SELECT SUM(value) FROM analytics_summary WHERE breakdown = :b AND measure = 'record_count'"
+    assert int(scalar(database_url, counts, b="region")) == int(scalar(database_url, counts, b="total")) == 4  # type: ignore[arg-type]
