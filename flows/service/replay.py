@@ -1,5 +1,5 @@
 """Replay a batch of steward actions in one unit of work: events, statuses, promotions with lineage, the
-analytics of every run touched recomputed from its clean rows, and reconciliation; all of it or nothing.
+analytics of every run touched adjusted (see `refresh`), and reconciliation; all of it or nothing.
 
 The replay is a run of its own in pipeline_runs (status APPLIED, with audit events), never COMPLETED: the
 dashboard reads COMPLETED runs as loads. A file whose exact bytes an APPLIED replay already applied is
