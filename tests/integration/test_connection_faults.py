@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,8 @@ def test_connection_severed_mid_chunk_is_retried_and_the_run_completes_exactly(
         process = start_run(source, postgres_url, tmp_path / "docs", "chunk-2")
         paused = wait_until_paused(holder, process)
         run_id = str(scalar(postgres_url, "SELECT run_id FROM pipeline_runs WHERE status = 'RUNNING'"))
-        assert scalar(postgres_url, "SELECT COUNT(*) FROM raw_sales WHERE run_id = :r", r=run_id) == 1_000
+        # Chunks run two at a time: chunk 1 may still be committing while chunk 2 waits at its pause point.
+        assert _eventually(lambda: scalar(postgres_url, COUNT_RAW, r=run_id) == 1_000), "chunk 1 never committed"
         admin = _admin_connection()
         with admin.cursor() as cursor:  # sever every connection the pipeline holds, from another session
             cursor.execute(
@@ -69,6 +71,19 @@ def test_connection_severed_mid_chunk_is_retried_and_the_run_completes_exactly(
     assert scalar(postgres_url, "SELECT COUNT(*) FROM raw_sales WHERE run_id = :r", r=run_id) == ROWS
     flow_run_id = str(scalar(postgres_url, "SELECT flow_run_id FROM pipeline_runs WHERE run_id = :r", r=run_id))
     assert asyncio.run(_task_attempts(flow_run_id, "Process chunk 2")) == 2  # it was retried, once
+
+
+COUNT_RAW = "SELECT COUNT(*) FROM raw_sales WHERE run_id = :r"
+
+
+def _eventually(check: Callable[[], bool], timeout_s: float = 120) -> bool:
+    """Whether `check` comes true before the timeout (polled every 0.1 s)."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def scalar_row(url: str, sql: str, run_id: str) -> tuple[object, ...]:

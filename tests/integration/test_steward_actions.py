@@ -137,7 +137,7 @@ def test_an_uploaded_corrections_file_is_applied_as_the_signed_in_user(pipeline_
     assert len(template) == 1 and template["region"].tolist() == ["north"]
     template.loc[0, ["action", "note", "region"]] = ["correct", "capital N", "North"]
     bad = pd.DataFrame([{"exception_id": "424242", "action": "dismiss", "note": "gone"}], columns=template.columns)
-    filled = pd.concat([template, bad.fillna("")], ignore_index=True)
+    filled = pd.concat([template, bad.astype(object).fillna("")], ignore_index=True)
     card.upload.param.update(value=filled.to_csv(index=False).encode(), filename="fixes.csv")
     revision = store.revision
     card.apply_upload()
