@@ -36,6 +36,17 @@ def _unbalanced(url: str, run_id: str) -> list[str]:
     return record_states_problems(raw, states) + ([] if same else ["promoted rows and PROMOTED exceptions differ"])
 
 
+def _one_bad_region(url: str, folder: Path) -> tuple[Steward, str, int]:
+    """A steward on `url`, and a run of 3 good rows and one whose region is spelled in lower case (its exception)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DATABASE_URL", url)
+        env.setenv("DOCS_DIR", str(folder / "docs"))
+        frame = make_frame(3, rows=[{"region": "north"}])
+        run_id = run_pipeline(source=str(write_csv(folder / "day.csv", frame))).run_id
+    exception_id = int(read_table(url, "exceptions", run_id)["id"].iloc[0])
+    return Steward(url, EXPECTATIONS, folder / "kept", folder / "docs"), run_id, exception_id
+
+
 @pytest.mark.postgres
 def test_a_replay_while_another_file_is_held_mid_load_lands_and_both_runs_reconcile(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -80,13 +91,7 @@ def test_a_replay_while_another_file_is_held_mid_load_lands_and_both_runs_reconc
 
 def test_a_promotion_never_gives_a_raw_record_a_second_clean_row(database_url: str, tmp_path: Path) -> None:
     """The promoted row's record id is the clean table's key: promoting it again is refused by the database."""
-    steward = Steward(database_url, EXPECTATIONS, tmp_path / "kept", tmp_path / "docs")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DATABASE_URL", database_url)
-        env.setenv("DOCS_DIR", str(tmp_path / "docs"))
-        frame = make_frame(3, rows=[{"region": "north"}])
-        run_id = run_pipeline(source=str(write_csv(tmp_path / "day.csv", frame))).run_id
-    exception_id = int(read_table(database_url, "exceptions", run_id)["id"].iloc[0])
+    steward, run_id, exception_id = _one_bad_region(database_url, tmp_path)
     assert steward.act("sales", "asha", exception_id, "correct", "capital N", {"region": "North"}).promoted == 1
     spec = load_dataset("sales", EXPECTATIONS)
     clean = read_table(database_url, "clean_sales", run_id)
@@ -103,13 +108,7 @@ def test_a_replay_that_finds_the_run_out_of_balance_lands_nothing(database_url: 
     and the reason says the run's records do not add up."""
     from flows.steward import StewardError
 
-    steward = Steward(database_url, EXPECTATIONS, tmp_path / "kept", tmp_path / "docs")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DATABASE_URL", database_url)
-        env.setenv("DOCS_DIR", str(tmp_path / "docs"))
-        frame = make_frame(3, rows=[{"region": "north"}])
-        run_id = run_pipeline(source=str(write_csv(tmp_path / "day.csv", frame))).run_id
-    exception_id = int(read_table(database_url, "exceptions", run_id)["id"].iloc[0])
+    steward, run_id, exception_id = _one_bad_region(database_url, tmp_path)
     with get_engine(database_url).begin() as conn:  # an untouched record leaves the clean table
         conn.exec_driver_sql("DELETE FROM clean_sales WHERE record_id = (SELECT MIN(record_id) FROM clean_sales)")
     with pytest.raises(StewardError, match=r"ReplayUnbalanced: .*4 raw records but 3 in a state"):
@@ -122,15 +121,9 @@ def test_a_replay_that_finds_the_run_out_of_balance_lands_nothing(database_url: 
 def test_analytics_of_a_run_loaded_under_other_breakdowns_are_recomputed(database_url: str, tmp_path: Path) -> None:
     """A run whose stored analytics lack a breakdown of today's spec: adjusting would leave that breakdown with only
     the promoted row, so the replay recomputes the run's analytics from its clean rows."""
-    steward = Steward(database_url, EXPECTATIONS, tmp_path / "kept", tmp_path / "docs")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DATABASE_URL", database_url)
-        env.setenv("DOCS_DIR", str(tmp_path / "docs"))
-        frame = make_frame(3, rows=[{"region": "north"}])
-        run_id = run_pipeline(source=str(write_csv(tmp_path / "day.csv", frame))).run_id
+    steward, _, exception_id = _one_bad_region(database_url, tmp_path)
     with get_engine(database_url).begin() as conn:  # as if the spec had gained the region breakdown since the load
         conn.exec_driver_sql("DELETE FROM analytics_summary WHERE breakdown = 'region'")
-    exception_id = int(read_table(database_url, "exceptions", run_id)["id"].iloc[0])
     assert steward.act("sales", "asha", exception_id, "correct", "capital N", {"region": "North"}).promoted == 1
     counts = "SELECT SUM(value) FROM analytics_summary WHERE breakdown = :b AND measure = 'record_count'"
     assert int(scalar(database_url, counts, b="region")) == int(scalar(database_url, counts, b="total")) == 4  # type: ignore[arg-type]

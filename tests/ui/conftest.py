@@ -10,7 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -72,3 +72,28 @@ def serve_dashboard(port: int, env: dict[str, str], log: Path, extra_args: tuple
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@contextmanager
+def database_with_roles(
+    postgres_server: str, name: str, workdir: Path, rows: int, seed: int
+) -> Iterator[tuple[str, Any]]:
+    """A throwaway database prepared by sql/roles.sql and filled by one run of a generated file as pipeline_writer;
+    roles.sql runs again afterwards, as the README says, so steward_writer may promote into the new tables.
+    Yields the administrator's URL and the run's summary."""
+    from flows.generate import DefectRates, generate_sales, write_generated
+    from flows.pipeline import run_pipeline
+    from tests.conftest import throwaway_database
+    from tests.integration.helpers import apply_roles, as_role
+
+    with throwaway_database(postgres_server, name) as url, pytest.MonkeyPatch.context() as env:
+        apply_roles(url)
+        env.setenv("DATABASE_URL", as_role(url, "pipeline_writer"))
+        env.setenv("DOCS_DIR", str(workdir / "docs"))
+        env.setenv("EXPECTATIONS_DIR", str(ROOT / "expectations"))
+        rates = DefectRates()
+        write_generated(generate_sales(rows, seed=seed, rates=rates), workdir / "day.csv", seed, rates)
+        summary = run_pipeline(source=str(workdir / "day.csv"))
+        assert summary.status == "COMPLETED" and summary.clean_count > 0 and summary.exception_count > 0
+        apply_roles(url)
+        yield url, summary

@@ -15,12 +15,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from flows.generate import DefectRates, generate_sales, write_generated
-from flows.pipeline import run_pipeline
 from panel_app.formatting import format_inr
-from tests.conftest import ROOT, throwaway_database
-from tests.integration.helpers import apply_roles, as_role, read_table
-from tests.ui.conftest import free_port, serve_dashboard
+from tests.integration.helpers import as_role, read_table
+from tests.ui.conftest import database_with_roles, free_port, serve_dashboard
 from tests.ui.test_dashboard_browser import WAIT_MS, kpi, open_tab
 from tests.ui.test_dashboard_datasets_browser import every_tab, open_page, server_errors
 
@@ -48,15 +45,7 @@ def reader_db(
 ) -> Iterator[ReaderDatabase]:
     """A throwaway database prepared by sql/roles.sql and filled by one run as pipeline_writer."""
     workdir = tmp_path_factory.mktemp("reader-role")
-    with throwaway_database(postgres_server, "reader_test") as url, pytest.MonkeyPatch.context() as env:
-        apply_roles(url)
-        env.setenv("DATABASE_URL", as_role(url, "pipeline_writer"))
-        env.setenv("DOCS_DIR", str(workdir / "docs"))
-        env.setenv("EXPECTATIONS_DIR", str(ROOT / "expectations"))
-        rates = DefectRates()
-        write_generated(generate_sales(ROWS, seed=31, rates=rates), workdir / "day.csv", 31, rates)
-        summary = run_pipeline(source=str(workdir / "day.csv"))
-        assert summary.status == "COMPLETED" and summary.clean_count > 0 and summary.exception_count > 0
+    with database_with_roles(postgres_server, "reader_test", workdir, ROWS, seed=31) as (url, summary):
         yield ReaderDatabase(url, summary.run_id, summary.exception_count, workdir)
 
 

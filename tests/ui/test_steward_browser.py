@@ -19,12 +19,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pytest
 
-from flows.generate import DefectRates, generate_sales, write_generated
-from flows.pipeline import run_pipeline
 from panel_app.formatting import format_inr
-from tests.conftest import ROOT, throwaway_database
-from tests.integration.helpers import apply_roles, as_role, read_table
-from tests.ui.conftest import ARTIFACTS, free_port, serve_dashboard
+from tests.integration.helpers import as_role, read_table
+from tests.ui.conftest import ARTIFACTS, database_with_roles, free_port, serve_dashboard
 from tests.ui.test_dashboard_browser import WAIT_MS, kpi, open_tab
 from tests.ui.test_dashboard_datasets_browser import server_errors
 
@@ -52,16 +49,7 @@ def steward_db(
 ) -> Iterator[StewardDatabase]:
     """A throwaway database prepared by sql/roles.sql and filled by one run as pipeline_writer."""
     workdir = tmp_path_factory.mktemp("steward")
-    with throwaway_database(postgres_server, "steward_test") as url, pytest.MonkeyPatch.context() as env:
-        apply_roles(url)
-        env.setenv("DATABASE_URL", as_role(url, "pipeline_writer"))
-        env.setenv("DOCS_DIR", str(workdir / "docs"))
-        env.setenv("EXPECTATIONS_DIR", str(ROOT / "expectations"))
-        rates = DefectRates()
-        write_generated(generate_sales(ROWS, seed=47, rates=rates), workdir / "day.csv", 47, rates)
-        summary = run_pipeline(source=str(workdir / "day.csv"))
-        assert summary.status == "COMPLETED" and summary.exception_count > 0
-        apply_roles(url)  # again, now that the pipeline made the tables: steward_writer may promote into them
+    with database_with_roles(postgres_server, "steward_test", workdir, ROWS, seed=47) as (url, summary):
         yield StewardDatabase(url, summary.run_id, workdir)
 
 
