@@ -48,6 +48,11 @@ class StewardAccess:
 READ_ONLY = StewardAccess()
 
 
+def access_of(value: object) -> StewardAccess:
+    """A card's `access` parameter as a StewardAccess (anything else is read-only)."""
+    return value if isinstance(value, StewardAccess) else READ_ONLY
+
+
 def signed_in_user(cookies: Mapping[str, str], cookie_secret: str | None, stewards_file: object) -> str | None:
     """Who signed in through Panel's basic auth, from the `user` cookie Panel signed with the cookie secret.
 

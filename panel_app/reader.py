@@ -25,6 +25,7 @@ from flows.storage import read as queries
 from flows.storage.read import mask_secrets, mask_url
 from panel_app.ports import DatabaseState
 from panel_app.reader_exceptions import ExceptionReads
+from panel_app.reader_exceptions import utc as _utc
 
 LIST_TTL_S = 30.0
 LIST_KEYS = frozenset(
@@ -47,12 +48,6 @@ def shared_reader(url: str, dataset: str, expectations_dir: Path = DEFAULT_EXPEC
     if key not in _SHARED:
         _SHARED[key] = Reader(url, dataset, expectations_dir, family=_SHARED)
     return _SHARED[key]
-
-
-def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
-    for column in columns:
-        frame[column] = pd.to_datetime(frame[column], utc=True)
-    return frame
 
 
 def _floats(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

@@ -13,7 +13,8 @@ from flows.storage import read as queries
 from flows.storage.read import ExceptionDimension, ExceptionFilter
 
 
-def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+def utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """The frame with these timestamp columns in UTC (changed in place)."""
     for column in columns:
         frame[column] = pd.to_datetime(frame[column], utc=True)
     return frame
@@ -72,7 +73,7 @@ class ExceptionReads:
     def exception_history(self, exception_id: int) -> pd.DataFrame:
         """One exception's events, oldest first, times in UTC (not cached: it is read when a row is picked)."""
         with queries.connect(self.url) as conn:
-            return _utc(queries.exception_history(conn, exception_id), "created_at")
+            return utc(queries.exception_history(conn, exception_id), "created_at")
 
     def corrections_template(self, run_id: str) -> pd.DataFrame:
         """The run's open exceptions as a corrections template (not cached: it is downloaded)."""

@@ -6,7 +6,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from panel_app.charts.theme import (
-    ACCENT,
     ALERT_SCALE,
     CLEAN,
     CONTROL_COLORS,
@@ -16,6 +15,7 @@ from panel_app.charts.theme import (
     QUARANTINED,
     empty,
     styled,
+    with_share_line,
 )
 from panel_app.presentation import COUNTS, Measure
 
@@ -109,22 +109,11 @@ def quality_trend(history: pd.DataFrame, selected: str | None, records: Measure 
         customdata=history["quarantined"].map(records.format),
         hovertemplate="%{x}<br>%{customdata} quarantined<extra></extra>",
     )
-    widths = [3 if rid == selected else 0 for rid in history["run_id"]]
-    fig.update_traces(marker_line_color="#1d2b3a", marker_line_width=widths)
-    fig.add_scatter(
-        x=history["label"],
-        y=history["quality_pct"],
-        name="Quality score (% clean)",
-        yaxis="y2",
-        mode="lines+markers",
-        line={"color": ACCENT, "width": 2},
-        hovertemplate="%{x}<br>%{y:.2f} %% clean<extra></extra>",
+    hover = "%{x}<br>%{y:.2f} %% clean<extra></extra>"
+    with_share_line(
+        fig, history, selected, "label", "quality_pct", "Quality score (% clean)", hover, rangemode="tozero"
     )
-    fig.update_layout(
-        barmode="stack",
-        yaxis={"title": "records"},
-        yaxis2={"overlaying": "y", "side": "right", "ticksuffix": " %", "showgrid": False, "rangemode": "tozero"},
-    )
+    fig.update_layout(yaxis={"title": "records"})
     fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10})
     return styled(fig, 320)
 

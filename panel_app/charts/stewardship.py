@@ -5,7 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from panel_app.charts.theme import ACCENT, CLEAN, MUTED, PRIMARY, PROMOTED, QUARANTINED, empty, styled
+from panel_app.charts.theme import (
+    ACCENT,
+    CLEAN,
+    MUTED,
+    PRIMARY,
+    PROMOTED,
+    QUARANTINED,
+    empty,
+    styled,
+    with_share_line,
+)
 from panel_app.metrics.stewardship import PER_RUN
 from panel_app.presentation import COUNTS, Measure
 
@@ -38,22 +48,9 @@ def resolutions_per_run(table: pd.DataFrame, selected: str | None, records: Meas
             customdata=table[column].map(records.format),
             hovertemplate=f"%{{x}}<br>%{{customdata}} {name}<extra></extra>",
         )
-    widths = [3 if rid == selected else 0 for rid in table["run_id"]]
-    fig.update_traces(marker_line_color="#1d2b3a", marker_line_width=widths)
-    fig.add_scatter(
-        x=table["run"],
-        y=table["resolved_pct"],
-        name="Resolved (% of quarantined)",
-        yaxis="y2",
-        mode="lines+markers",
-        line={"color": ACCENT, "width": 2},
-        hovertemplate="%{x}<br>%{y:.1f} %% resolved<extra></extra>",
-    )
-    fig.update_layout(
-        barmode="stack",
-        yaxis={"title": "quarantined records"},
-        yaxis2={"overlaying": "y", "side": "right", "ticksuffix": " %", "showgrid": False, "range": [0, 105]},
-    )
+    hover = "%{x}<br>%{y:.1f} %% resolved<extra></extra>"
+    with_share_line(fig, table, selected, "run", "resolved_pct", "Resolved (% of quarantined)", hover, range=[0, 105])
+    fig.update_layout(yaxis={"title": "quarantined records"})
     fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10})
     return styled(fig, 340)
 

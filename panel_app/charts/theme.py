@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from flows.constants import ControlType, RunStatus
@@ -62,3 +63,19 @@ def empty(message: str, height: int = 320) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return styled(fig, height, legend=False)
+
+
+def with_share_line(
+    fig: go.Figure, runs: pd.DataFrame, selected: str | None, x: str, y: str, name: str, hover: str, **axis: object
+) -> go.Figure:
+    """Stacked bars per run (the selected run outlined) with a percentage line on a right-hand axis.
+
+    `runs` has `run_id` and the `x` and `y` columns; `hover` is the line's hover template; `axis` adds to the
+    right axis (a fixed `range`, or `rangemode`)."""
+    widths = [3 if rid == selected else 0 for rid in runs["run_id"]]
+    fig.update_traces(marker_line_color="#1d2b3a", marker_line_width=widths)
+    line = {"color": ACCENT, "width": 2}
+    fig.add_scatter(x=runs[x], y=runs[y], name=name, yaxis="y2", mode="lines+markers", line=line, hovertemplate=hover)
+    right = {"overlaying": "y", "side": "right", "ticksuffix": " %", "showgrid": False, **axis}
+    fig.update_layout(barmode="stack", yaxis2=right)
+    return fig

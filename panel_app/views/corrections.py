@@ -10,7 +10,7 @@ from typing import Any
 import panel as pn
 import param
 
-from panel_app.access import READ_ONLY, StewardAccess
+from panel_app.access import READ_ONLY, StewardAccess, access_of
 from panel_app.views.common import StoreView, card, html, notice
 
 MAX_SHOWN_REFUSALS = 20
@@ -58,7 +58,7 @@ class CorrectionsFiles(StoreView):
     @property
     def steward(self) -> StewardAccess:
         """The session's access (read-only unless signed in with a writer)."""
-        return self.access if isinstance(self.access, StewardAccess) else READ_ONLY
+        return access_of(self.access)
 
     def template(self) -> io.StringIO:
         """The selected run's open exceptions as a corrections template (values as received)."""

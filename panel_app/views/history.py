@@ -16,7 +16,7 @@ import param
 
 from flows.constants import StewardAction
 from flows.storage.read import ExceptionFilter
-from panel_app.access import READ_ONLY, StewardAccess
+from panel_app.access import READ_ONLY, StewardAccess, access_of
 from panel_app.formatting import text
 from panel_app.metrics.exceptions import reasons
 from panel_app.views.common import StoreView, card, html, notice
@@ -81,7 +81,7 @@ class ExceptionHistory(StoreView):
     @property
     def steward(self) -> StewardAccess:
         """The session's access (read-only unless signed in with a writer)."""
-        return self.access if isinstance(self.access, StewardAccess) else READ_ONLY
+        return access_of(self.access)
 
     def row(self) -> pd.Series | None:
         """The picked exception of the selected run as the table shows it (None when it is not one of the run's)."""
