@@ -24,6 +24,7 @@ class ErrorCategory(StrEnum):
     DATA_FORMAT_ERROR = "DATA_FORMAT_ERROR"
     BUSINESS_RULE_VIOLATION = "BUSINESS_RULE_VIOLATION"
     DATA_QUALITY_ISSUE = "DATA_QUALITY_ISSUE"
+    ALREADY_LOADED = "ALREADY_LOADED"  # the key is in the ledger already: a resend, or a conflicting later file
 
 
 class Severity(StrEnum):
@@ -80,3 +81,17 @@ class StewardAction(StrEnum):
 
 
 LINEAGE_COLUMNS = ("promoted_from_exception_id", "promotion_event_id")  # clean rows a replay promoted
+# ledger lineage on clean rows: the earlier row a row replaced, and (on that earlier row) what replaced it and when
+SUPERSEDES, SUPERSEDED_BY, SUPERSEDED_IN = "supersedes_record_id", "superseded_by_record_id", "superseded_in_run_id"
+
+
+class KeyConflict(StrEnum):
+    """A dataset spec's `key_conflict`: what a later file's row with a loaded key but other content does."""
+
+    QUARANTINE = "quarantine"  # it becomes an exception; a steward keeps the old row or accepts the new one
+    SUPERSEDE = "supersede"  # the later file wins: the earlier row is marked superseded (nothing is deleted)
+
+
+def current_view(clean_table: str) -> str:
+    """The view of a dataset's current ledger: clean rows of COMPLETED runs, promotions included, not superseded."""
+    return f"current_{clean_table}"

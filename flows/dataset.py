@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import yaml
 
+from flows.constants import KeyConflict
 from flows.dataset_checks import check_dataset
 from flows.suite import (  # noqa: F401  (re-exported: the dataset API)
     CONTROL_TYPES,
@@ -88,6 +89,12 @@ class DatasetSpec:
     derived: tuple[RatioSpec, ...]
     analytics: AnalyticsSpec
     missing_values: tuple[str, ...] = ("",)  # values that mean "no value" (validated as null)
+    key_conflict: str = KeyConflict.QUARANTINE  # a later file's row with a loaded key and other content
+
+    @property
+    def ledger_rule(self) -> Rule | None:
+        """The suite's cross-file rule (meta.ledger): the key must not be in the ledger already; None if absent."""
+        return next((r for r in self.suite.rules if r.ledger), None)
 
     @property
     def column_names(self) -> list[str]:
@@ -173,4 +180,5 @@ def _parse_dataset(doc: dict[str, Any], expectations_dir: Path) -> DatasetSpec:
         derived=derived,
         analytics=analytics,
         missing_values=tuple(str(v) for v in doc.get("missing_values", [""])),
+        key_conflict=one_of(doc.get("key_conflict", KeyConflict.QUARANTINE), tuple(KeyConflict), "key_conflict"),
     )

@@ -14,7 +14,17 @@ if TYPE_CHECKING:
 
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}")  # table and field names are used in SQL: keep them plain
 SCHEMA_ONLY = ("expect_table_columns_to_match_set",)  # its column_set may name columns the spec does not
-SHARED_TABLES = ("pipeline_runs", "validation_results", "exceptions", "audit_log", "analytics_summary", "id_blocks")
+SHARED_TABLES = (
+    "pipeline_runs",
+    "validation_results",
+    "exceptions",
+    "exception_events",
+    "audit_log",
+    "analytics_summary",
+    "ledger_summary",
+    "id_blocks",
+)
+LEDGER_EXPECTATION = "expect_column_values_to_not_be_in_set"  # its value_set: this file's keys already loaded
 MAX_PRECISION, MAX_RATIO_PRECISION = 18, 15  # decimals are typed as int64 minor units; ratios via float64
 
 
@@ -36,8 +46,18 @@ def check_dataset(spec: DatasetSpec) -> None:
     uncovered = [c.name for c in spec.columns if c.required and c.name not in not_null]
     if uncovered:
         raise SpecError(f"dataset {spec.name}: required columns without a not-null rule: {uncovered}")
-    if not any(r.control_type == ControlType.DUPLICATE and r.column == spec.business_key for r in spec.suite.rules):
+    if not any(
+        r.control_type == ControlType.DUPLICATE and r.column == spec.business_key and not r.ledger
+        for r in spec.suite.rules
+    ):
         raise SpecError(f"dataset {spec.name}: no DUPLICATE rule on business key {spec.business_key}")
+    ledger = [r for r in spec.suite.rules if r.ledger]
+    if len(ledger) > 1 or any(
+        r.expectation_type != LEDGER_EXPECTATION or r.column != spec.business_key for r in ledger
+    ):
+        raise SpecError(
+            f"dataset {spec.name}: the ledger rule (meta.ledger) is one {LEDGER_EXPECTATION} on {spec.business_key}"
+        )
     date = next((c for c in spec.columns if c.name == spec.analytics.date), None)
     if date is None or date.type != "date" or not date.required:
         raise SpecError(f"dataset {spec.name}: analytics.date {spec.analytics.date} must be a required date column")

@@ -80,6 +80,8 @@ class ChunkResult:
     clean: int = 0
     exceptions: int = 0
     findings: int = 0
+    resent: int = 0  # rows whose key the ledger had, with the same content
+    conflicts: int = 0  # ... with other content
     partial: pd.DataFrame | None = None
     docs_result: Any = None
 

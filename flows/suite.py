@@ -34,6 +34,7 @@ class Rule:
     description: str
     columns: tuple[str, ...] = ()  # every column the rule reads (one, a pair, or a column list)
     waivable: bool = False  # meta.waivable: a steward may accept a row that fails only waivable rules
+    ledger: bool = False  # meta.ledger: the key must not be loaded already (the pipeline fills its value_set)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def _parse_rule(expectation: dict[str, Any], path: Path) -> Rule:
         description=meta.get("description", ""),
         columns=_rule_columns(expectation["kwargs"]),
         waivable=_flag(meta.get("waivable", False), f"{where} waivable"),
+        ledger=_flag(meta.get("ledger", False), f"{where} ledger"),
     )
 
 

@@ -14,14 +14,16 @@ from typing import Any
 
 import pandas as pd
 
-from flows.constants import RECORD_ID
+from flows.constants import RECORD_ID, SUPERSEDES
 from flows.records import ChunkRef, ChunkResult, FilePlan, RunContext
 from flows.service.audit import StageClock
+from flows.service.ledger import check_ledger
 from flows.service.ports import UnitOfWork
 from flows.sources.spill import read_spilled
 from flows.stages.analytics import summarize
 from flows.stages.ingest import to_raw_rows
 from flows.stages.keys import with_file_wide_duplicates
+from flows.stages.ledger import with_ledger_details
 from flows.stages.route import split_failures
 from flows.stages.transform import type_clean_rows
 from flows.stages.validate import row_findings, validation_view
@@ -50,7 +52,7 @@ def process_chunk(
     result = ChunkResult(number=chunk.number, rows=len(text), last_row=chunk.first_position + len(text))
     if runner is not None:  # a rejected file's rows are still stored, never validated
         text.index = pd.Index(raw["id"].to_numpy(), name=RECORD_ID)
-        result = _check_and_type(run, plan, text, runner, writes, result)
+        result = _check_and_type(uow, run, plan, text, runner, writes, result)
     uow.claim_writer()
     for table, frame in writes.frames:
         uow.records.write(table, frame)
@@ -59,15 +61,24 @@ def process_chunk(
 
 
 def _check_and_type(
-    run: RunContext, plan: FilePlan, text: pd.DataFrame, runner: SuiteRunner, writes: _Writes, result: ChunkResult
+    uow: UnitOfWork,
+    run: RunContext,
+    plan: FilePlan,
+    text: pd.DataFrame,
+    runner: SuiteRunner,
+    writes: _Writes,
+    result: ChunkResult,
 ) -> ChunkResult:
     """Validate, route and type the chunk's rows (indexed by record id), adding what they write to `writes`."""
     spec, tag = run.spec, {"run_id": run.run_id, "dataset": run.dataset}
     clock = StageClock(run, "validate")
-    outcome = runner.validate(validation_view(text, text.index.to_series(), spec.missing_values))
+    view = validation_view(text, text.index.to_series(), spec.missing_values)
+    ledger = check_ledger(uow, spec, view)
+    outcome = runner.validate(view, ledger.flagged_keys(spec.key_conflict))
     positions = text.index.to_numpy() - plan.first_id
     rules = spec.suite.rules
     findings = with_file_wide_duplicates(row_findings(outcome.findings), plan.keys, positions, plan.first_id, rules)
+    findings = with_ledger_details(findings, ledger, spec.ledger_rule)
     writes.frames.append(("validation_results", findings.assign(**tag)))
     writes.events += clock.done(len(text), findings[RECORD_ID].nunique(), findings=len(findings))
 
@@ -79,7 +90,8 @@ def _check_and_type(
     clock = StageClock(run, "transform")
     clean_view = validation_view(text.loc[routed.clean_ids], routed.clean_ids.to_series(), spec.missing_values)
     typed = type_clean_rows(clean_view, spec)
-    writes.frames.append((spec.clean_table, typed.clean.reset_index().assign(**tag)))
+    replaces = ledger.supersedes(spec.key_conflict).reindex(typed.clean.index)
+    writes.frames.append((spec.clean_table, typed.clean.assign(**{SUPERSEDES: replaces}).reset_index().assign(**tag)))
     writes.frames.append(("exceptions", typed.rejects.assign(**tag)))
     writes.events += clock.done(len(routed.clean_ids), len(typed.clean), rejected=len(typed.rejects))
     return ChunkResult(
@@ -89,6 +101,8 @@ def _check_and_type(
         clean=len(typed.clean),
         exceptions=len(routed.exceptions) + len(typed.rejects),
         findings=len(findings),
+        resent=len(ledger.resent),
+        conflicts=len(ledger.conflicts),
         partial=summarize(typed.clean, spec),
         docs_result=outcome.docs_result,
     )

@@ -15,14 +15,17 @@ import pandas as pd
 
 from flows.constants import RECORD_ID, ControlType, ExceptionStatus, RunStatus, Severity, StewardAction
 from flows.dataset import DatasetSpec
+from flows.service.ledger import check_ledger
 from flows.service.ports import UnitOfWork
 from flows.stages.corrections import Line, Refusal, corrected_values
+from flows.stages.ledger import with_ledger_details
 from flows.stages.route import split_failures
 from flows.stages.transform import type_clean_rows
 from flows.stages.validate import as_findings, empty_findings, row_findings, validation_view
 from flows.validation.runner import SuiteRunner
 
 EXACT_COPY = "exact duplicate"  # how stages.keys words a later copy of a kept record
+RESEND_REFUSAL = "a resend of a row the ledger already counts cannot be waived: dismiss it"
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Decisions:
     reopen: list[tuple[Line, dict[str, Any]]] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     typed: list[pd.DataFrame] = field(default_factory=list)
+    supersedes: dict[int, int] = field(default_factory=dict)  # promoted record id -> the ledger row it replaces
     docs: list[tuple[str, Any]] = field(default_factory=list)  # (data asset name, GX result) for the Data Docs
 
 
@@ -61,7 +65,7 @@ def decide(uow: UnitOfWork, spec: DatasetSpec, lines: list[Line], runner: SuiteR
             corrections = [c for c in corrections if c[0] is not line]
             waivers = [w for w in waivers if w[0] is not line]
     _revalidate(uow, spec, corrections, runner, out)
-    _type_waived(spec, waivers, out)
+    _type_waived(uow, spec, waivers, out)
     return out
 
 
@@ -117,9 +121,10 @@ def _revalidate(
         batch = [(line, e, changes) for line, e, changes in corrections if e["run_id"] == run_id]
         text = _rows(spec, [(e, changes) for _, e, changes in batch])
         view = validation_view(text, text.index.to_series(), spec.missing_values)
-        outcome = runner.validate(view)
+        ledger = check_ledger(uow, spec, view)
+        outcome = runner.validate(view, ledger.flagged_keys(spec.key_conflict))
         out.docs.append((f"{spec.name}: {len(batch)} corrected rows of run {run_id}", outcome.docs_result))
-        findings = row_findings(outcome.findings)
+        findings = with_ledger_details(row_findings(outcome.findings), ledger, spec.ledger_rule)
         findings = pd.concat([findings, _taken_keys(uow, spec, run_id, view)], ignore_index=True)
         routed = split_failures(text, findings)
         clean = text.loc[routed.clean_ids]
@@ -135,12 +140,18 @@ def _revalidate(
                 out.still_open.append((line, exception, changes, reasons[record]))
             else:
                 out.promote.append((line, exception, changes))
+        replaces = ledger.supersedes(spec.key_conflict).reindex(typed.clean.index).dropna()
+        out.supersedes.update(zip(replaces.index.astype(int), replaces.astype(int), strict=True))
         out.typed.append(typed.clean)
 
 
 def _taken_keys(uow: UnitOfWork, spec: DatasetSpec, run_id: str, view: pd.DataFrame) -> pd.DataFrame:
     """Duplicate findings for corrected rows whose business key a clean row of the run already has."""
-    rules = [r for r in spec.suite.rules if r.control_type == ControlType.DUPLICATE and r.column == spec.business_key]
+    rules = [
+        r
+        for r in spec.suite.rules
+        if r.control_type == ControlType.DUPLICATE and r.column == spec.business_key and not r.ledger
+    ]
     keys = view[spec.business_key]
     given = [str(k) for k in keys.dropna().unique()]
     taken = keys[keys.isin(list(uow.exceptions.clean_keys(run_id, spec, given)))] if given else keys.iloc[:0]
@@ -151,16 +162,27 @@ def _taken_keys(uow: UnitOfWork, spec: DatasetSpec, run_id: str, view: pd.DataFr
     return as_findings(rules[0], ids, taken.to_numpy(), detail)
 
 
-def _type_waived(spec: DatasetSpec, waivers: list[tuple[Line, dict[str, Any]]], out: Decisions) -> None:
-    """Type waived rows as received, exactly like a file's; one that will not type is refused."""
+def _type_waived(
+    uow: UnitOfWork, spec: DatasetSpec, waivers: list[tuple[Line, dict[str, Any]]], out: Decisions
+) -> None:
+    """Type waived rows as received, exactly like a file's; one that will not type is refused, and so is a resend
+    of a row the ledger counts. Waiving a conflict with the ledger accepts the new row: it replaces the old one."""
     if not waivers:
         return
     text = _rows(spec, [(e, {}) for _, e in waivers])
-    typed = type_clean_rows(validation_view(text, text.index.to_series(), spec.missing_values), spec)
+    view = validation_view(text, text.index.to_series(), spec.missing_values)
+    typed = type_clean_rows(view, spec)
+    ledger = check_ledger(uow, spec, view)
     failed = {int(i) for i in typed.rejects["original_record_id"]}
+    resent = set(ledger.resent.index.tolist())
     for line, exception in waivers:
-        if int(exception["original_record_id"]) in failed:
+        record = int(exception["original_record_id"])
+        if record in failed:
             out.refused.append(Refusal(line.number, str(line.exception_id), "its values as received cannot be typed"))
+        elif record in resent:
+            out.refused.append(Refusal(line.number, str(line.exception_id), RESEND_REFUSAL))
         else:
             out.promote.append((line, exception, None))
+    earlier = ledger.conflicts["earlier_record"]
+    out.supersedes.update(zip(earlier.index.astype(int), earlier.astype(int), strict=True))
     out.typed.append(typed.clean)

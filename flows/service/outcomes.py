@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from flows.constants import RECORD_COUNT, TOTAL, RunStatus
 from flows.records import ChunkResult, FilePlan, RunContext, RunSummary
+from flows.service import ledger
 from flows.service.audit import StageClock, event, utc_now
 from flows.service.ports import UnitOfWork
 from flows.sources.spill import discard_spill
@@ -27,6 +28,7 @@ def finalize_run(uow: UnitOfWork, run: RunContext, plan: FilePlan, results: Sequ
     uow.records.write("analytics_summary", summary_rows.assign(run_id=run.run_id, dataset=spec.name))
     totals = summary_rows[(summary_rows["breakdown"] == TOTAL) & (summary_rows["measure"] == RECORD_COUNT)]
     uow.runs.record_audit(clock.done(int(totals["value"].sum()), len(summary_rows)))
+    ledger.add_run(uow, run, summary_rows, results)
     clock = StageClock(run, "finalize")
     raw_ids, clean_ids, exception_ids = uow.records.record_ids(run.run_id, spec)
     inputs = ReconciliationInputs(

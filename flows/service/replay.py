@@ -16,8 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from flows.constants import LINEAGE_COLUMNS, ExceptionStatus, RunStatus
+from flows.constants import LINEAGE_COLUMNS, SUPERSEDES, ExceptionStatus, RunStatus
 from flows.dataset import DatasetSpec
+from flows.service import ledger
 from flows.service.audit import utc_now
 from flows.service.corrections import Decisions, decide
 from flows.service.ports import UnitOfWork
@@ -125,14 +126,18 @@ def _write(uow: UnitOfWork, batch: ReplayBatch, d: Decisions) -> tuple[list[str]
     lineage = {int(e["original_record_id"]): (e["id"], event_ids[e["id"]], e["run_id"]) for _, e, _ in d.promote}
     typed = pd.concat(d.typed) if d.typed else pd.DataFrame()
     typed = typed[typed.index.isin(list(lineage))] if len(typed) else typed
+    replaces = {new: old for new, old in d.supersedes.items() if new in lineage}
     if len(typed):
         ids = typed.index.to_numpy()
         rows = typed.reset_index().assign(
             run_id=[lineage[i][2] for i in ids],
             dataset=spec.name,
             **{LINEAGE_COLUMNS[0]: [lineage[i][0] for i in ids], LINEAGE_COLUMNS[1]: [lineage[i][1] for i in ids]},
+            **{SUPERSEDES: pd.array([replaces.get(i) for i in ids], dtype="Int64")},
         )
         uow.exceptions.promote(spec, rows)
+    reopened = pd.concat([f for f in removed.values() if len(f)]) if any(len(f) for f in removed.values()) else None
+    ledger.replay_changes(uow, spec, batch.run_id, typed, replaces, reopened if reopened is not None else typed[:0])
     return sorted({item[1]["run_id"] for item in done}), changes_by_run(typed, lineage, removed)
 
 

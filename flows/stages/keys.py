@@ -111,7 +111,7 @@ def with_file_wide_duplicates(
     findings: pd.DataFrame, index: KeyIndex, positions: np.ndarray, first_id: int, rules: tuple[Rule, ...]
 ) -> pd.DataFrame:
     """Replace GX's per-chunk DUPLICATE findings by the file-wide ones, after checking GX saw no others."""
-    duplicate_rules = [r for r in rules if r.control_type == "DUPLICATE"]
+    duplicate_rules = [r for r in rules if r.control_type == "DUPLICATE" and not r.ledger]
     is_duplicate = findings["rule_id"].isin([r.rule_id for r in duplicate_rules])
     seen_by_gx = findings.loc[is_duplicate, "record_id"].to_numpy(dtype="int64") - first_id
     unknown = np.setdiff1d(seen_by_gx, index.members.index.to_numpy())

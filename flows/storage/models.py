@@ -149,6 +149,22 @@ class AnalyticsSummary(Base):
     value: Mapped[Decimal] = mapped_column(Numeric(VALUE_PRECISION, VALUE_SCALE))
 
 
+class LedgerSummary(Base):
+    """One aggregate over a dataset's whole current ledger (every run, promotions in, superseded rows out), in
+    analytics_summary's long format; kept up to date as runs complete, rows are promoted and rows superseded."""
+
+    __tablename__ = "ledger_summary"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(64), index=True)
+    breakdown: Mapped[str] = mapped_column(String(128))
+    key_1: Mapped[str | None] = mapped_column(Text)
+    key_2: Mapped[str | None] = mapped_column(Text)
+    key_3: Mapped[str | None] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal] = mapped_column(Numeric(VALUE_PRECISION, VALUE_SCALE))
+
+
 class IdBlock(Base):
     """Next free id of a bulk-loaded table; ids are reserved a block at a time."""
 

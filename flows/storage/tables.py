@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from flows.constants import LINEAGE_COLUMNS, LockKey
+from flows.constants import LINEAGE_COLUMNS, SUPERSEDED_BY, SUPERSEDED_IN, SUPERSEDES, LockKey, current_view
 from flows.dataset import ColumnSpec, DatasetSpec, SpecError
 from flows.storage.models import Base
 
@@ -77,6 +77,9 @@ def dataset_tables(spec: DatasetSpec) -> DatasetTables:
         *(Column(c.name, sql_type(c), nullable=not c.required) for c in spec.columns),
         *(Column(d.name, Numeric(spec.column(d.numerator).precision, d.scale)) for d in spec.derived),
         *(Column(name, BigInteger) for name in LINEAGE_COLUMNS),  # set only on rows a replay promoted
+        Column(SUPERSEDES, BigInteger),  # set on a later file's row that replaced an earlier one
+        Column(SUPERSEDED_BY, BigInteger),  # set on the earlier row, with the run that replaced it
+        Column(SUPERSEDED_IN, String(36)),
     )
     _registered.update({raw.name: raw, clean.name: clean})
     return DatasetTables(raw, clean)
@@ -99,7 +102,21 @@ def ensure_dataset_tables(conn: Connection, spec: DatasetSpec) -> DatasetTables:
                 f"dataset {spec.name}: table {t.name} exists with other columns than the spec describes "
                 f"({'; '.join(differ)}); give the spec new table names or migrate the table"
             )
+    _ensure_ledger(conn, spec, existing.get_view_names())
     return tables
+
+
+def _ensure_ledger(conn: Connection, spec: DatasetSpec, views: list[str]) -> None:
+    """The index on the business key (the ledger check joins on it) and the dataset's current view."""
+    clean, key = spec.clean_table, spec.business_key
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS ix_{clean}_{key} ON {clean} ({key})")
+    if current_view(clean) in views:
+        return
+    conn.exec_driver_sql(
+        f"CREATE VIEW {current_view(clean)} AS SELECT c.* FROM {clean} c "
+        "JOIN pipeline_runs r ON r.run_id = c.run_id "
+        f"WHERE r.status = 'COMPLETED' AND c.{SUPERSEDED_BY} IS NULL"
+    )
 
 
 def sql_type(column: ColumnSpec) -> TypeEngine[Any]:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 from flows.constants import LockKey
 from flows.dataset import DatasetSpec
 from flows.storage.exceptions import ExceptionRecords
+from flows.storage.ledger import LedgerRecords
 from flows.storage.migrate import upgrade
 from flows.storage.records import DatasetRecords
 from flows.storage.runs import RunRecords
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
     runs: RunRecords
     records: DatasetRecords
     exceptions: ExceptionRecords
+    ledger: LedgerRecords
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -35,7 +37,7 @@ class SqlUnitOfWork:
         self._connection = self._engine.connect()
         self._connection.begin()
         self.runs, self.records = RunRecords(self._connection), DatasetRecords(self._connection)
-        self.exceptions = ExceptionRecords(self._connection)
+        self.exceptions, self.ledger = ExceptionRecords(self._connection), LedgerRecords(self._connection)
         return self
 
     def __exit__(

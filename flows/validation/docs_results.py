@@ -52,6 +52,9 @@ def _shown_failures(rule: Rule, frame: pd.DataFrame, ids: list[int], limit: int)
 def trim_for_docs(result: Any, limit: int = 200) -> Any:
     """Cut each expectation's id and value lists to `limit`, so a run's docs cost bounded memory."""
     for expectation_result in result.results:
+        kwargs = expectation_result.expectation_config.kwargs
+        if len(kwargs.get("value_set") or ()) > limit:  # a ledger rule's set: the keys a resent file repeats
+            kwargs["value_set"] = kwargs["value_set"][:limit]
         details = expectation_result.result
         for name, value in details.items():
             if isinstance(value, list) and len(value) > limit:

@@ -100,6 +100,7 @@ class SuiteRunner:
             if e["type"] in TABLE_LEVEL
         ]
         self._schema_definition = self._define(schema_doc, schema_rules)
+        self._ledger_ids = {gx_id for gx_id, rule in self._rules.items() if rule.ledger}  # GX's ids, not the file's
 
     def _define(self, document: dict[str, Any], rules: tuple[Rule, ...]) -> Any:
         """Register a suite and its validation definition; map GX's expectation ids to our rules."""
@@ -122,9 +123,21 @@ class SuiteRunner:
         empty.index.name = RECORD_ID
         return self._run(self._schema_definition, empty)
 
-    def validate(self, view: pd.DataFrame) -> SuiteOutcome:
-        """Run the whole suite; one finding per failing record and rule (and per failed file rule)."""
-        return self._run(self._definition, view)
+    def validate(self, view: pd.DataFrame, loaded_keys: Sequence[str] = ()) -> SuiteOutcome:
+        """Run the whole suite; one finding per failing record and rule (and per failed file rule).
+
+        `loaded_keys` are the keys of `view` that the ledger rule (if the suite has one) must flag: the rule's
+        value_set for this validation only, so the Data Docs show the set each file was checked against.
+        """
+        # looked up each time: GX may hand back a fresh copy of the suite between validations
+        ledger = next((e for e in self._definition.suite.expectations if str(e.id) in self._ledger_ids), None)
+        if ledger is None:
+            return self._run(self._definition, view)
+        ledger.value_set = sorted(set(loaded_keys))
+        try:
+            return self._run(self._definition, view)
+        finally:
+            ledger.value_set = []
 
     def build_docs(self, results: Sequence[tuple[str, Any]], docs_root: Path, run_id: str) -> Path:
         """Render the run's offline Data Docs (suite pages plus these (data asset name, result) pairs)."""

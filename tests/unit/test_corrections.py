@@ -124,9 +124,10 @@ def test_stored_rows_summarize_like_the_file_rows_they_came_from(spec: DatasetSp
 
 
 def test_waivable_is_read_from_the_suite_meta(tmp_path: Path) -> None:
-    """The sales suite waives its duplicate and negative-revenue rules only; a non-boolean flag is an error."""
+    """The sales suite waives its duplicate, ledger and negative-revenue rules only; a non-boolean flag is an error."""
     suite = load_suite("sales_orders", EXPECTATIONS_DIR)
-    assert sorted(r.name for r in suite.rules if r.waivable) == ["order_id_unique", "revenue_non_negative"]
+    waivable = sorted(r.name for r in suite.rules if r.waivable)
+    assert waivable == ["order_id_not_in_ledger", "order_id_unique", "revenue_non_negative"]
     document = json.loads((EXPECTATIONS_DIR / "sales_orders.json").read_text(encoding="utf-8"))
     document["expectations"][-1]["meta"]["waivable"] = "yes"
     (tmp_path / "sales_orders.json").write_text(json.dumps(document), encoding="utf-8")

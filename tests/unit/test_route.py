@@ -142,12 +142,13 @@ def test_headline_category_literal_table(
 
 
 def test_priority_order() -> None:
-    """It ranks a missing field above a format error, above a business rule, above a quality issue."""
+    """It ranks a missing field above a format error, a business rule, a quality issue, and a key already loaded."""
     assert CATEGORY_PRIORITY == (
         "MISSING_REQUIRED_FIELD",
         "DATA_FORMAT_ERROR",
         "BUSINESS_RULE_VIOLATION",
         "DATA_QUALITY_ISSUE",
+        "ALREADY_LOADED",
     )
 
 

@@ -41,6 +41,7 @@ class RowCase:
     category: str
     severity: str
     ids: tuple[int, ...] = (FIRST_ID + 2,)  # make_frame(2, [overrides]): the bad row is the third
+    loaded: bool = False  # the bad row's key is one the ledger already has (the runner is told so)
 
 
 ROW_CASES = [
@@ -51,6 +52,7 @@ ROW_CASES = [
     RowCase("quantity_not_null", {"quantity": ""}, "MISSING_REQUIRED_FIELD", "error"),
     RowCase("revenue_not_null", {"revenue": ""}, "MISSING_REQUIRED_FIELD", "error"),
     RowCase("order_id_unique", {"order_id": "ORD-0000001"}, "DATA_QUALITY_ISSUE", "error", (FIRST_ID, FIRST_ID + 2)),
+    RowCase("order_id_not_in_ledger", {"order_id": "ORD-LOADED"}, "ALREADY_LOADED", "error", loaded=True),
     RowCase("order_date_iso_format", {"order_date": "2024-3-15"}, "DATA_FORMAT_ERROR", "error"),
     RowCase("order_date_calendar_date", {"order_date": "2024-02-30"}, "DATA_FORMAT_ERROR", "error"),
     RowCase("region_in_reference_set", {"region": "Nort"}, "DATA_QUALITY_ISSUE", "error"),
@@ -85,7 +87,8 @@ def case_results(validator: SuiteRunner) -> dict[str, CaseResult]:
     for i, case in enumerate(ROW_CASES):
         block = make_frame(2, [case.overrides])
         blocks.append(block.assign(order_id=block["order_id"].str.replace("ORD-", f"ORD-{i:02d}")))  # unique per block
-    findings = validator.validate(view_of(pd.concat(blocks, ignore_index=True))).findings
+    loaded = [b["order_id"].iloc[-1] for b, c in zip(blocks, ROW_CASES, strict=True) if c.loaded]
+    findings = validator.validate(view_of(pd.concat(blocks, ignore_index=True)), loaded).findings
     results = {}
     for i, (case, block) in enumerate(zip(ROW_CASES, blocks, strict=True)):
         first = FIRST_ID + 3 * i

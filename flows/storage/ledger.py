@@ -1,0 +1,178 @@
+"""A dataset's ledger in storage: the loaded rows a file's keys match, supersession marks, the ledger-wide
+aggregates (`ledger_summary`) and the counts its reconciliation compares. Inside the caller's transaction.
+
+The current ledger is every clean row of a COMPLETED run (promotions included) that no later row superseded;
+`current_<clean table>` is that view for a user's SQL. Key lookups go by the business key's index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import Connection, Text, any_, bindparam, case, cast, delete, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from flows.constants import LINEAGE_COLUMNS, RECORD_ID, SUPERSEDED_BY, SUPERSEDED_IN, SUPERSEDES, RunStatus
+from flows.dataset import DatasetSpec
+from flows.stages.analytics import SUMMARY_COLUMNS, VALUE_TYPE
+from flows.stages.corrections import stored_as_typed
+from flows.stages.ledger import LedgerConflict
+from flows.storage.bulk import write_frame
+from flows.storage.models import LedgerSummary, PipelineRun
+from flows.storage.tables import dataset_tables
+
+QUANTUM = Decimal("0.000001")
+EARLIER = ["key", "earlier_record", "earlier_run", "earlier_source", "earlier_row"]  # who loaded a key first
+
+
+class LedgerRecords:
+    """Reads and writes of the dataset's ledger."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def lock(self, dataset: str) -> None:
+        """Until the transaction ends, no other run of the dataset changes its ledger (PostgreSQL; SQLite has one
+        writer at a time): finalizing runs go one after another, each seeing what the one before committed."""
+        if self._conn.dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.sha256(f"ledger:{dataset}".encode()).digest()[:8], "big", signed=True)
+            self._conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
+
+    def matches(self, spec: DatasetSpec, keys: Sequence[str]) -> pd.DataFrame:
+        """The current rows whose key is one of `keys`: EARLIER columns, then the spec's columns typed."""
+        tables = dataset_tables(spec)
+        clean, raw, runs = tables.clean, tables.raw, PipelineRun
+        key = clean.c[spec.business_key]
+        stmt = (
+            select(key.label("key"), clean.c.record_id, clean.c.run_id, raw.c.source_name, raw.c.source_row)
+            .add_columns(*_as_text(clean, spec))
+            .join(runs, runs.run_id == clean.c.run_id)
+            .join(raw, raw.c.id == clean.c.record_id)
+            .where(runs.status == RunStatus.COMPLETED, clean.c[SUPERSEDED_BY].is_(None))
+            .where(self._key_in(key, keys))
+        )
+        rows = self._conn.execute(stmt).all() if len(keys) else []
+        frame = _iso_dates(pd.DataFrame(rows, columns=[*EARLIER, *_values(spec)], dtype=object), spec)
+        return pd.concat([frame[EARLIER], stored_as_typed(frame, spec)[spec.column_names]], axis=1)
+
+    def supersede(self, spec: DatasetSpec, run_id: str, replaced_by: dict[int, int]) -> pd.DataFrame:
+        """Mark each earlier row (key) superseded by its later row (value) in `run_id`; return the earlier rows,
+        typed, as they were (for the ledger's aggregates). Rows no longer current are refused."""
+        clean = dataset_tables(spec).clean
+        if not replaced_by:
+            return pd.DataFrame()
+        stmt = select(clean.c.record_id, *_as_text(clean, spec)).where(clean.c.record_id.in_(list(replaced_by)))
+        gone = self._conn.execute(stmt).all()
+        frame = pd.DataFrame(gone, columns=[RECORD_ID, *_values(spec)], dtype=object).set_index(RECORD_ID)
+        for old, new in replaced_by.items():
+            done = self._conn.execute(
+                clean.update()
+                .where(clean.c.record_id == old, clean.c[SUPERSEDED_BY].is_(None))
+                .values({SUPERSEDED_BY: new, SUPERSEDED_IN: run_id})
+            )
+            if done.rowcount != 1:
+                raise LedgerConflict(f"record {old} is no longer current: another run superseded it first")
+        return stored_as_typed(_iso_dates(frame, spec), spec)
+
+    def restore(self, spec: DatasetSpec, replacements: Sequence[int]) -> pd.DataFrame:
+        """Make current again the rows these records had superseded (a reopening took the records out); return
+        those rows, typed."""
+        clean = dataset_tables(spec).clean
+        if not len(replacements):
+            return pd.DataFrame()
+        back = clean.c[SUPERSEDED_BY].in_(list(replacements))
+        rows = self._conn.execute(select(clean.c.record_id, *_as_text(clean, spec)).where(back)).all()
+        frame = pd.DataFrame(rows, columns=[RECORD_ID, *_values(spec)], dtype=object).set_index(RECORD_ID)
+        self._conn.execute(clean.update().where(back).values({SUPERSEDED_BY: None, SUPERSEDED_IN: None}))
+        return stored_as_typed(_iso_dates(frame, spec), spec)
+
+    def superseding(self, spec: DatasetSpec, run_id: str) -> dict[int, int]:
+        """The run's clean rows that replace an earlier row: earlier record id -> the run's record id."""
+        clean = dataset_tables(spec).clean
+        stmt = select(clean.c[SUPERSEDES], clean.c.record_id).where(
+            clean.c.run_id == run_id, clean.c[SUPERSEDES].is_not(None)
+        )
+        return {int(old): int(new) for old, new in self._conn.execute(stmt)}
+
+    def late_repeats(self, spec: DatasetSpec, run_id: str, since: dt.datetime) -> list[str]:
+        """Keys of the run's clean rows that a run COMPLETED since `since` also made current (two runs of the
+        dataset loading the same key at the same time: each checked its keys before the other finished)."""
+        clean = dataset_tables(spec).clean
+        mine, other, runs = clean.alias("mine"), clean.alias("other"), PipelineRun
+        key = spec.business_key
+        stmt = (
+            select(mine.c[key])
+            .join(other, other.c[key] == mine.c[key])
+            .join(runs, runs.run_id == other.c.run_id)
+            .where(mine.c.run_id == run_id, other.c.run_id != run_id, runs.status == RunStatus.COMPLETED)
+            .where(runs.ended_at >= since, other.c[SUPERSEDED_BY].is_(None))
+            .where(func.coalesce(mine.c[SUPERSEDES], -1) != other.c.record_id)
+            .limit(5)
+        )
+        return [str(k) for k in self._conn.execute(stmt).scalars()]
+
+    def summary(self, dataset: str) -> pd.DataFrame:
+        """The dataset's ledger aggregates (SUMMARY_COLUMNS), values as exact decimals."""
+        t = LedgerSummary
+        stmt = select(t.breakdown, t.key_1, t.key_2, t.key_3, t.measure, t.value).where(t.dataset == dataset)
+        frame = pd.DataFrame(self._conn.execute(stmt).all(), columns=SUMMARY_COLUMNS, dtype=object)
+        values = pa.array([Decimal(v).quantize(QUANTUM) for v in frame["value"]], type=VALUE_TYPE.pyarrow_dtype)
+        return frame.assign(value=pd.Series(values, index=frame.index, dtype=VALUE_TYPE))
+
+    def replace_summary(self, dataset: str, summary: pd.DataFrame) -> None:
+        """The dataset's ledger aggregates become `summary`."""
+        self._conn.execute(delete(LedgerSummary).where(LedgerSummary.dataset == dataset))
+        exact = pa.array(summary["value"].tolist(), type=VALUE_TYPE.pyarrow_dtype)  # however the sum typed them
+        values = pd.Series(exact, index=summary.index, dtype=VALUE_TYPE)
+        write_frame(self._conn, "ledger_summary", summary.assign(value=values, dataset=dataset))
+
+    def run_counts(self, spec: DatasetSpec, run_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Per run: clean rows loaded from its file, promoted by stewards, superseded by later rows, and current."""
+        clean = dataset_tables(spec).clean
+        promoted = clean.c[LINEAGE_COLUMNS[0]].is_not(None)
+        superseded = clean.c[SUPERSEDED_BY].is_not(None)
+        stmt = select(
+            clean.c.run_id,
+            func.sum(_flag(~promoted)).label("loaded"),
+            func.sum(_flag(promoted)).label("promoted"),
+            func.sum(_flag(superseded)).label("superseded"),
+        ).group_by(clean.c.run_id)
+        if run_ids is not None:
+            stmt = stmt.where(clean.c.run_id.in_(list(run_ids)))
+        frame = pd.DataFrame(self._conn.execute(stmt).all(), columns=["run_id", "loaded", "promoted", "superseded"])
+        return frame.astype({c: "int64" for c in ("loaded", "promoted", "superseded")})
+
+    def _key_in(self, key: Any, keys: Sequence[str]) -> Any:
+        """`key` is one of `keys`, as one bound parameter however many keys there are: an array on PostgreSQL,
+        a JSON list on SQLite (IN lists would need a query per few thousand keys)."""
+        if self._conn.dialect.name == "postgresql":
+            return key == any_(bindparam("keys", list(keys), type_=ARRAY(Text)))
+        listed: Any = select(literal_column("value")).select_from(func.json_each(bindparam("keys", json.dumps(list(keys)))))
+        return key.in_(listed.scalar_subquery())
+
+
+def _flag(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def _values(spec: DatasetSpec) -> list[str]:
+    return [*spec.column_names, *(d.name for d in spec.derived)]
+
+
+def _as_text(clean: Any, spec: DatasetSpec) -> list[Any]:
+    """The spec's columns and derived columns as text, dates as dates (text would follow the server's DateStyle)."""
+    dates = {c.name for c in spec.columns if c.type == "date"}
+    return [clean.c[n] if n in dates else cast(clean.c[n], Text).label(n) for n in _values(spec)]
+
+
+def _iso_dates(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    for column in (c.name for c in spec.columns if c.type == "date"):
+        frame[column] = frame[column].map(lambda d: None if d is None else d.isoformat())
+    return frame
