@@ -13,7 +13,7 @@ import pandas as pd
 
 from flows.dataset import DatasetSpec
 from flows.records import ChunkResult, RunContext
-from flows.service.audit import event
+from flows.service.audit import StageClock
 from flows.service.ports import UnitOfWork
 from flows.stages.analytics import SUMMARY_COLUMNS, adjust_summary, summarize
 from flows.stages.ledger import NO_MATCHES, LedgerCheck, LedgerConflict, check_against_ledger
@@ -32,7 +32,7 @@ def add_run(uow: UnitOfWork, run: RunContext, summary: pd.DataFrame, results: Se
     """At finalize, one run of the dataset at a time: supersede the earlier rows the run replaces and adjust the
     ledger's aggregates; return how many rows it superseded. Fails (the run rolls back) if a run that finished
     meanwhile made one of the same keys current."""
-    spec = run.spec
+    spec, clock = run.spec, StageClock(run, "ledger")
     uow.ledger.lock(spec.name)
     repeated = uow.ledger.late_repeats(spec, run.run_id, run.started_at)
     if repeated:
@@ -49,7 +49,7 @@ def add_run(uow: UnitOfWork, run: RunContext, summary: pd.DataFrame, results: Se
         "superseded": len(replaced_by),
         "policy": str(spec.key_conflict),
     }
-    uow.runs.record_audit([event(run, "ledger", "end", details=details)])
+    uow.runs.record_audit(clock.done(sum(r.clean for r in results), len(replaced_by), **details))
     return len(replaced_by)
 
 

@@ -16,7 +16,7 @@ from tests.factories import EXPECTATIONS_DIR, make_frame, write_csv
 from tests.integration.helpers import read_table, scalar
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-STAGES = ["index", "ingest", "validate", "route", "transform", "analytics", "finalize"]
+STAGES = ["index", "ingest", "validate", "route", "transform", "analytics", "ledger", "finalize"]
 
 
 @pytest.fixture
