@@ -13,8 +13,9 @@ import pytest
 from flows.generate import DefectRates
 from flows.generate.days import DailyFile, Overlap, expected_ledger, generate_days, write_days
 from flows.pipeline import run_pipeline
-from tests.factories import EXPECTATIONS_DIR
+from tests.factories import EXPECTATIONS_DIR, write_csv
 from tests.integration.helpers import read_table, scalar
+from tests.integration.test_cafe_dataset import CAFE
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 RULE = "order_id_not_in_ledger"
@@ -104,7 +105,10 @@ def test_three_daily_files_add_up_to_one_ledger(
     summary = read_table(url, "ledger_summary")
     by_region = summary[(summary["breakdown"] == "region") & (summary["measure"] == "revenue")]
     oracle = expected.assign(revenue=expected["revenue"].map(Decimal)).groupby("region")["revenue"].sum()
-    stored = {k: Decimal(str(v)).quantize(Decimal("0.01")) for k, v in zip(by_region["key_1"], by_region["value"])}
+    stored = {
+        k: Decimal(str(v)).quantize(Decimal("0.01"))
+        for k, v in zip(by_region["key_1"], by_region["value"], strict=True)
+    }
     assert stored == oracle.to_dict()
     total = summary[(summary["breakdown"] == "total") & (summary["measure"] == "record_count")]["value"]
     assert int(float(total.iloc[0])) == len(expected)
@@ -131,3 +135,64 @@ def test_a_file_resent_under_another_name_is_quarantined_row_by_row(
     assert int(resent) == kept
     after = read_table(url, "ledger_summary").sort_values(["breakdown", "key_1", "key_2", "key_3", "measure"])
     assert after.drop(columns="id").reset_index(drop=True).equals(before.drop(columns="id").reset_index(drop=True))
+
+
+def test_the_cafe_dataset_through_two_overlapping_files(pipeline_env: str, tmp_path: Path) -> None:
+    """Another dataset, no code change: two files sharing 1,000 cafe transactions end with the same current ledger
+    as the 4,000 transactions loaded once (elsewhere); the shared ones the first file kept are resends."""
+    cafe = pd.read_csv(CAFE, dtype=str, keep_default_na=False).iloc[:4000]
+    first, second, whole = tmp_path / "cafe_a.csv", tmp_path / "cafe_b.csv", tmp_path / "cafe_all.csv"
+    cafe.iloc[:2500].to_csv(first, index=False)
+    cafe.iloc[1500:].to_csv(second, index=False)
+    cafe.to_csv(whole, index=False)
+    runs = [run_pipeline(source=str(p), dataset="dirty_cafe_sales") for p in (first, second)]
+    assert [r.status for r in runs] == ["COMPLETED", "COMPLETED"]
+    url, key = pipeline_env, "transaction_id"
+    kept_first = set(read_table(url, "clean_dirty_cafe_sales", runs[0].run_id)[key])
+    shared = set(cafe.iloc[1500:2500]["Transaction ID"])
+    assert runs[1].exceptions_by_category.get("ALREADY_LOADED") == len(kept_first & shared)
+    ledger = read_table(url, "current_clean_dirty_cafe_sales")
+
+    monkey_url = f"sqlite:///{tmp_path / 'whole.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", monkey_url)
+        once = run_pipeline(source=str(whole), dataset="dirty_cafe_sales")
+    alone = read_table(monkey_url, "clean_dirty_cafe_sales", once.run_id)
+    assert sorted(ledger[key]) == sorted(alone[key])
+    total = "total_spent"
+    assert sum(Decimal(str(v)) for v in ledger[total].dropna()) == sum(Decimal(str(v)) for v in alone[total].dropna())
+
+
+def test_later_loaded_wins_under_supersede_and_a_correction_file_replaces_only_its_orders(
+    pipeline_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files out of date order: under supersede, the file loaded last wins, whatever its dates (day 1 after day 2
+    puts day 1's versions of the changed orders back). A correction file holding three changed orders replaces
+    exactly those three rows; the ledger's aggregates follow."""
+    use_policy(tmp_path, monkeypatch, "supersede")
+    url = pipeline_env
+    paths = write_days(DAYS[:2], tmp_path, 11, DefectRates(), Overlap())
+    runs = [run_pipeline(source=str(p)).run_id for p in reversed(paths)]  # day 2, then day 1
+    day1 = DAYS[0].frame.set_index("order_id")
+    current_rows = read_table(url, "current_clean_sales").set_index("order_id")
+    for entry in (e for e in DAYS[1].ledger_key if e.kind == "changed"):
+        order = DAYS[1].frame.iloc[entry.row - 1]["order_id"]
+        assert str(current_rows.loc[order, "quantity"]) == day1.loc[order, "quantity"]
+        assert current_rows.loc[order, "run_id"] == runs[1]
+
+    corrected = current_rows.head(3).reset_index()[["order_id", "order_date", "region", "product", "quantity"]]
+    corrected = corrected.assign(revenue=["1.00", "2.00", "3.00"], quantity=corrected["quantity"].astype(str))
+    corrected["order_date"] = pd.to_datetime(corrected["order_date"]).dt.strftime("%Y-%m-%d")
+    correction = run_pipeline(source=str(write_csv(tmp_path / "corrections_day_01.csv", corrected)))
+    assert correction.clean_count == 3 and correction.exception_count == 0
+    superseded = int(
+        scalar(url, "SELECT COUNT(*) FROM clean_sales WHERE superseded_in_run_id = :r", r=correction.run_id)
+    )
+    assert superseded == 3
+    after = read_table(url, "current_clean_sales")
+    assert len(after) == len(current_rows)
+    summary = read_table(url, "ledger_summary")
+    total = summary[(summary["breakdown"] == "total") & (summary["measure"] == "revenue")]["value"].iloc[0]
+    assert Decimal(str(total)).quantize(Decimal("0.01")) == sum(
+        Decimal(str(v)).quantize(Decimal("0.01")) for v in after["revenue"]
+    )
