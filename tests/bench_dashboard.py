@@ -41,7 +41,11 @@ def fill(url: str, runs: int, rows: int) -> float:
         os.environ["DOCS_DIR"] = str(Path(scratch) / "docs")
         for seed in range(runs):
             path = Path(scratch) / f"bench_{seed:02d}.csv"
-            write_generated(generate_sales(rows, seed=1000 + seed), path, seed, DefectRates())
+            # Each run is another day's file, with its own order ids. They count down, so that the latest run (the
+            # one the dashboard opens on and the exceptions search is timed on) keeps ORD-0000001 upward.
+            first_order = (runs - 1 - seed) * rows + 1
+            generated = generate_sales(rows, seed=1000 + seed, first_order=first_order)
+            write_generated(generated, path, seed, DefectRates())
             status = run_pipeline(source=str(path)).status
             print(f"run {seed + 1}/{runs}: {status}", file=sys.stderr)
     return time.perf_counter() - started

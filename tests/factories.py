@@ -28,10 +28,14 @@ def make_row(**overrides: Any) -> dict[str, str]:
     return row
 
 
-def make_frame(n: int = 3, rows: list[dict[str, Any]] | None = None) -> pd.DataFrame:
-    """`n` valid rows with distinct order ids, followed by `rows` (each a dict of overrides)."""
-    base = [make_row(order_id=f"ORD-{i:07d}") for i in range(1, n + 1)]
-    extra = [make_row(**{"order_id": f"ORD-9{i:06d}", **r}) for i, r in enumerate(rows or [])]
+def make_frame(n: int = 3, rows: list[dict[str, Any]] | None = None, first: int = 1) -> pd.DataFrame:
+    """`n` valid rows with distinct order ids from ORD-{first:07d}, followed by `rows` (each a dict of overrides).
+
+    The extra rows are numbered ORD-9{first - 1:06d} upward, so frames whose `first` lie at least
+    max(n, len(rows)) apart share no order id: another day's file in the same database.
+    """
+    base = [make_row(order_id=f"ORD-{i:07d}") for i in range(first, first + n)]
+    extra = [make_row(**{"order_id": f"ORD-9{first - 1 + i:06d}", **r}) for i, r in enumerate(rows or [])]
     return pd.DataFrame(base + extra, columns=COLUMNS, dtype="str")
 
 

@@ -83,8 +83,8 @@ def generate_days(
         pool = _repeatable(files)
         n_resent = min(round(overlap.resent * rows), len(pool)) if files else 0
         n_changed = min(round(overlap.changed * rows), len(pool) - n_resent) if files else 0
-        new = generate_sales(rows - n_resent - n_changed, int(rng.integers(2**32)), rates)
-        fresh = _renumber(new, next_order, FIRST_DATE + np.timedelta64(day - 1, "D"))
+        new = generate_sales(rows - n_resent - n_changed, int(rng.integers(2**32)), rates, first_order=next_order)
+        fresh = _redate(new, FIRST_DATE + np.timedelta64(day - 1, "D"))
         chosen = [pool[i] for i in rng.choice(len(pool), n_resent + n_changed, replace=False)] if pool else []
         kinds: list[RepeatKind] = ["resent" if i < n_resent else "changed" for i in range(len(chosen))]
         repeats = _repeat_rows(files, chosen, kinds, rng)
@@ -113,13 +113,9 @@ def _repeatable(files: list[DailyFile]) -> list[tuple[int, int]]:
     return pool
 
 
-def _renumber(new: GeneratedFile, first_order: int, date: np.datetime64) -> pd.DataFrame:
-    """Shift the file's order ids to start at `first_order`; date every order whose date is valid on `date`."""
+def _redate(new: GeneratedFile, date: np.datetime64) -> pd.DataFrame:
+    """A copy of the file's frame with every order whose date is valid dated `date`."""
     frame = new.frame.copy()
-    ids = frame["order_id"]
-    has_id = ids != ""
-    numbers = ids[has_id].str.slice(4).astype(int) + first_order - 1
-    frame.loc[has_id, "order_id"] = [f"ORD-{n:07d}" for n in numbers]
     bad_dates = set(new.answer_key.get("missing_order_date", []) + new.answer_key.get("malformed_order_date", []))
     valid = [p for p in range(len(frame)) if p + 1 not in bad_dates]
     frame.loc[valid, "order_date"] = str(date)

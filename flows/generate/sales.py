@@ -23,13 +23,17 @@ class GeneratedFile:
     clean_twin: pd.DataFrame | None = None  # the same orders with no defect and no copies: what a fix should give
 
 
-def generate_sales(rows: int, seed: int, rates: DefectRates | None = None) -> GeneratedFile:
-    """Build `rows` sales records as text, with defects planted at the given rates."""
+def generate_sales(rows: int, seed: int, rates: DefectRates | None = None, first_order: int = 1) -> GeneratedFile:
+    """Build `rows` sales records as text, with defects planted at the given rates.
+
+    Order ids run from ORD-{first_order:07d} upward (one per distinct order; planted copies repeat theirs), so
+    files meant as different days' orders can be given disjoint ids. The ids alone depend on `first_order`.
+    """
     rates = rates or DefectRates()
     rng = np.random.default_rng(seed)
     n_dup = round(rates.duplicate_order_id * rows)
     base_n = rows - n_dup
-    base = _clean_base(base_n, rng)
+    base = _clean_base(base_n, rng, first_order)
     twin = base.copy()
     pool = rng.permutation(base_n)
     originals, rest = pool[:n_dup], pool[n_dup:]
@@ -49,14 +53,14 @@ def generate_sales(rows: int, seed: int, rates: DefectRates | None = None) -> Ge
     return GeneratedFile(frame, key, undamaged.reset_index(drop=True), twin)
 
 
-def _clean_base(n: int, rng: np.random.Generator) -> pd.DataFrame:
+def _clean_base(n: int, rng: np.random.Generator, first_order: int) -> pd.DataFrame:
     days = rng.integers(0, 366, n)
     dates = (np.datetime64("2024-01-01") + days.astype("timedelta64[D]")).astype(str)
     products = rng.choice(list(PRODUCT_PRICES), n)
     quantity = pd.Series(rng.integers(1, 21, n))
     frame = pd.DataFrame(
         {
-            "order_id": [f"ORD-{i:07d}" for i in range(1, n + 1)],
+            "order_id": [f"ORD-{i:07d}" for i in range(first_order, first_order + n)],
             "order_date": dates,
             "region": rng.choice(REGIONS, n, p=REGION_WEIGHTS),
             "product": products,

@@ -54,9 +54,11 @@ def export_template(tmp_path: Path, run_id: str) -> pd.DataFrame:
 
 def steward_runs(tmp_path: Path) -> StewardedRuns:
     """Load the three files and apply the four corrections files (see the module's docstring)."""
+    # three days' files: each its own order ids (ORD-1.., ORD-11.., ORD-21..; extra rows ORD-9000000.., ORD-9000020)
     first = run_pipeline(source=str(write_csv(tmp_path / "a.csv", make_frame(4, rows=DEFECTS)))).run_id
-    clean = run_pipeline(source=str(write_csv(tmp_path / "b.csv", make_frame(3)))).run_id
-    third = run_pipeline(source=str(write_csv(tmp_path / "c.csv", make_frame(2, rows=[{"revenue": "-5.00"}])))).run_id
+    clean = run_pipeline(source=str(write_csv(tmp_path / "b.csv", make_frame(3, first=11)))).run_id
+    refund = make_frame(2, rows=[{"revenue": "-5.00"}], first=21)
+    third = run_pipeline(source=str(write_csv(tmp_path / "c.csv", refund))).run_id
     a, c = export_template(tmp_path, first), export_template(tmp_path, third)
     neg10, neg20, neg30, north, south, _, zero = (f"ORD-9{i:06d}" for i in range(len(DEFECTS)))
     apply_actions(
@@ -72,7 +74,7 @@ def steward_runs(tmp_path: Path) -> StewardedRuns:
             zero: {"action": "correct", "note": "still wrong", "quantity": "0.5"},
         },
     )
-    apply_actions(tmp_path, "batch2.csv", c, {"ORD-9000000": {"action": "waive", "note": "a refund"}})
+    apply_actions(tmp_path, "batch2.csv", c, {"ORD-9000020": {"action": "waive", "note": "a refund"}})
     apply_actions(tmp_path, "batch3.csv", a, {neg10: {"action": "reopen", "note": "not a refund after all"}})
     apply_actions(tmp_path, "batch4.csv", a, {neg10: {"action": "correct", "note": "sign typo", "revenue": "10.00"}})
     return StewardedRuns(first, clean, third)

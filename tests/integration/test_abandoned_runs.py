@@ -85,6 +85,7 @@ def test_killed_run_is_cleaned_up_and_rerun_yields_one_result(
     wait_for_no_other_sessions(postgres_url)
     assert scalar(postgres_url, "SELECT status FROM pipeline_runs WHERE run_id = :r", r=killed) == "RUNNING"
 
+    # ledger: same ids on purpose (the rerun of a killed run's file; the killed run never COMPLETED)
     summary = run_pipeline(source=str(source))
 
     assert summary.status == "COMPLETED" and summary.raw_count == ROWS
@@ -107,7 +108,8 @@ def test_live_run_is_not_taken_for_abandoned(
     """It runs a second file while the first is held mid-run: the first is left alone and both complete."""
     monkeypatch.setenv("DATABASE_URL", postgres_url)
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
-    first, second = _source(tmp_path), write_csv(tmp_path / "small.csv", make_frame(20))
+    # another day's file: order ids after the first file's (ROWS rows: at most ORD-0005000)
+    first, second = _source(tmp_path), write_csv(tmp_path / "small.csv", make_frame(20, first=ROWS + 1))
     with pause_lock(postgres_url) as holder:
         process = start_run(first, postgres_url, tmp_path / "docs", "chunk-2")
         wait_until_paused(holder, process)

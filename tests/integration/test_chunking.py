@@ -24,6 +24,7 @@ def test_chunked_run_equals_single_chunk_run(pipeline_env: str, tmp_path: Path) 
     chunks_hit = {(row - 1) // SMALL_CHUNK for row in originals}
     assert len(chunks_hit) > 2, "the file must put duplicate groups into several chunks"
 
+    # ledger: same ids on purpose (the same file in two chunk sizes, compared in one database)
     whole = run_pipeline(source=str(path), chunk_rows=100_000)
     chunked = run_pipeline(source=str(path), chunk_rows=SMALL_CHUNK)
     assert whole.status == chunked.status == "COMPLETED"

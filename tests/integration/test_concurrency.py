@@ -85,7 +85,8 @@ def test_two_files_concurrently_give_the_same_results_as_one_after_the_other(
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
     first, second = tmp_path / "first.csv", tmp_path / "second.csv"
     write_generated(generate_sales(5_000, seed=21), first, 21, DefectRates(), tmp_path / "first.answers.json")
-    write_generated(generate_sales(3_000, seed=22), second, 22, DefectRates(), tmp_path / "second.answers.json")
+    second_file = generate_sales(3_000, seed=22, first_order=5_001)  # another day's file: ids after the first's
+    write_generated(second_file, second, 22, DefectRates(), tmp_path / "second.answers.json")
 
     with pause_lock(postgres_url) as holder:
         process = start_run(first, postgres_url, tmp_path / "docs", "chunk-3")
@@ -94,6 +95,7 @@ def test_two_files_concurrently_give_the_same_results_as_one_after_the_other(
         second_concurrent = run_pipeline(source=str(second)).run_id
         release(holder)
         assert process.wait(timeout=300) == 0
+    # ledger: same ids on purpose (each file loads again, alone, into the same database to compare the tables)
     first_alone = run_pipeline(source=str(first), chunk_rows=1000).run_id
     second_alone = run_pipeline(source=str(second)).run_id
 

@@ -27,7 +27,8 @@ def test_dashboard_shows_only_the_completed_run_while_another_runs(
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
     done = run_pipeline(source=str(write_csv(tmp_path / "small.csv", make_frame(20))))
     big = tmp_path / "big.csv"
-    write_generated(generate_sales(5_000, seed=4), big, 4, DefectRates(), tmp_path / "big.answers.json")
+    later = generate_sales(5_000, seed=4, first_order=21)  # another day's file: ids after small.csv's
+    write_generated(later, big, 4, DefectRates(), tmp_path / "big.answers.json")
     with pause_lock(postgres_url) as holder:
         process = start_run(big, postgres_url, tmp_path / "docs", "chunk-3")
         try:

@@ -40,10 +40,13 @@ def test_fixing_every_planted_defect_gives_the_clean_twin_analytics(
     """It promotes every fixable row with lineage, reconciles each raw record, refuses bad lines, and a second
     replay of the same file changes nothing; the run's analytics then equal the defect-free file's to the paisa."""
     url, generated = pipeline_env, generate_sales(ROWS, SEED, RATES)
-    assert generated.clean_twin is not None
+    # The twin is the defect-free file of the same orders: only its analytics matter, which no order id enters, so
+    # it is numbered after the file's orders (the same values, shifted ids) and repeats none of the file's orders.
+    twin_file = generate_sales(ROWS, SEED, RATES, first_order=ROWS + 1)
+    assert generated.clean_twin is not None and twin_file.clean_twin is not None
     source, twin = tmp_path / "sales.csv", tmp_path / "twin.csv"
     generated.frame.to_csv(source, index=False)
-    generated.clean_twin.to_csv(twin, index=False)
+    twin_file.clean_twin.to_csv(twin, index=False)
     run_id, twin_id = run_pipeline(source=str(source)).run_id, run_pipeline(source=str(twin)).run_id
 
     template_path = tmp_path / "template.csv"

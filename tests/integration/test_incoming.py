@@ -15,8 +15,8 @@ from tests.integration.helpers import read_table, scalar
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
-def _drop(folder: Path, name: str, rows: int, mtime: float, **drop: bool) -> Path:
-    frame = make_frame(rows)
+def _drop(folder: Path, name: str, rows: int, mtime: float, first: int = 1, **drop: bool) -> Path:
+    frame = make_frame(rows, first=first)  # files of different days: give each its own `first`
     if drop.get("revenue"):
         frame = frame.drop(columns=["revenue"])
     path = write_csv(folder / name, frame)
@@ -28,9 +28,9 @@ def test_processes_oldest_first_and_files_each_file_away(pipeline_env: str, tmp_
     """It runs once per CSV, oldest first, moving each to processed/ or rejected/ with the reason."""
     incoming = tmp_path / "incoming"
     incoming.mkdir()
-    _drop(incoming, "b_newer.csv", 4, 2_000_000_000)
+    _drop(incoming, "b_newer.csv", 4, 2_000_000_000, first=11)
     _drop(incoming, "a_older.csv", 3, 1_000_000_000)
-    _drop(incoming, "c_bad.csv", 2, 3_000_000_000, revenue=True)
+    _drop(incoming, "c_bad.csv", 2, 3_000_000_000, first=21, revenue=True)
     (incoming / "notes.txt").write_text("not a csv")
 
     outcomes = process_incoming(incoming=str(incoming), dataset="sales")
@@ -70,6 +70,7 @@ def test_redropped_file_loads_nothing_new_unless_forced(
     assert (tmp_path / "processed" / "day1_again.csv").is_file()
 
     shutil.copy(keep, incoming / "day1.csv")
+    # ledger: same ids on purpose (force reloads the very file; its rows are resends of the first load's)
     assert process_incoming(incoming=str(incoming), force=True) == {"day1.csv": "COMPLETED"}
     assert scalar(pipeline_env, "SELECT COUNT(*) FROM raw_sales") == 10
     runs = read_table(pipeline_env, "pipeline_runs").query("status == 'COMPLETED'").sort_values("started_at")
@@ -90,7 +91,7 @@ def test_file_still_being_written_is_left_for_the_next_pickup(
     growing = write_csv(incoming / "growing.csv", make_frame(4))
     with growing.open("a") as handle:  # half a row: the writer has not finished
         handle.write("ORD-0000099,2024-03-")
-    _drop(incoming, "settled.csv", 2, 1_000_000_000)
+    _drop(incoming, "settled.csv", 2, 1_000_000_000, first=101)  # after growing.csv's ORD-0000099
 
     assert process_incoming(incoming=str(incoming)) == {"settled.csv": "COMPLETED"}
     assert [p.name for p in incoming.iterdir()] == ["growing.csv"]
@@ -148,6 +149,7 @@ def test_a_failed_run_leaves_its_file_in_incoming_and_the_flow_run_failed(
     assert scalar(pipeline_env, "SELECT COUNT(*) FROM clean_sales") == 0
 
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
+    # ledger: same ids on purpose (the FAILED run's file is picked up again; that run left nothing clean)
     assert process_incoming(incoming=str(incoming)) == {"a_fails.csv": "COMPLETED"}
     assert list(incoming.iterdir()) == [] and (tmp_path / "processed" / "a_fails.csv").read_bytes() == content
 

@@ -83,7 +83,8 @@ def test_a_filled_release_database_upgrades_with_every_row_and_takes_new_runs(
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
-    new = run_pipeline(source=str(write_csv(tmp_path / "new.csv", make_frame(5, rows=[{"revenue": "-1.00"}]))))
+    later = make_frame(5, rows=[{"revenue": "-1.00"}], first=1_001)  # after the release's ORD-0000001..0000392
+    new = run_pipeline(source=str(write_csv(tmp_path / "new.csv", later)))
     assert (new.status, new.clean_count, new.exception_count) == ("COMPLETED", 5, 1)
     old_run = next(r["run_id"] for r in tables["pipeline_runs"] if r["status"] == "COMPLETED")
     new_ids = read_table(database_url, "raw_sales", new.run_id)["id"]

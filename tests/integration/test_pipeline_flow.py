@@ -155,8 +155,8 @@ def test_unbalanced_run_fails_loudly_and_leaves_no_results(
 
 def test_two_runs_keep_distinct_record_ids(pipeline_env: str, tmp_path: Path) -> None:
     """It gives every run its own block of record ids, so runs never collide."""
-    path = write_csv(tmp_path / "a.csv", make_frame(10))
-    first, second = run_pipeline(source=str(path)), run_pipeline(source=str(path))
+    a, b = write_csv(tmp_path / "a.csv", make_frame(10)), write_csv(tmp_path / "b.csv", make_frame(10, first=11))
+    first, second = run_pipeline(source=str(a)), run_pipeline(source=str(b))  # two days' files: other order ids
     ids = read_table(pipeline_env, "raw_sales")
     assert ids["id"].is_unique and len(ids) == 20
     assert scalar(pipeline_env, "SELECT COUNT(DISTINCT run_id) FROM clean_sales") == 2

@@ -65,7 +65,8 @@ def test_a_replay_while_another_file_is_held_mid_load_lands_and_both_runs_reconc
     raw = read_table(postgres_url, "raw_sales", first).set_index("id")
     rows = pd.Series(raw.loc[exceptions["original_record_id"], "source_row"].to_numpy(), index=exceptions["id"])
     fix_every_defect(template, rows, generated).to_csv(tmp_path / "fix.csv", index=False)
-    write_generated(generate_sales(3_000, seed=72), tmp_path / "second.csv", 72, DefectRates())
+    second_file = generate_sales(3_000, seed=72, first_order=401)  # another day's file: ids after the first's
+    write_generated(second_file, tmp_path / "second.csv", 72, DefectRates())
     steward = Steward(postgres_url, EXPECTATIONS, tmp_path / "kept", tmp_path / "docs")
 
     with pause_lock(postgres_url) as holder:

@@ -101,7 +101,8 @@ def test_password_appears_nowhere_a_run_leaves_traces(password_url: tuple[str, s
     completed = _cli(source, url, docs)
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the docs folder should be")
-    failed_mid_run = _cli(source, url, blocked)
+    later = write_csv(tmp_path / f"{token}-day2.csv", make_frame(5, rows=[{"revenue": "-1.00"}], first=11))
+    failed_mid_run = _cli(later, url, blocked)  # another day's file, so its own order ids
     # Drivers echo parts of the DSN in their errors; a database named after the password makes the error carry it.
     unreachable = _cli(source, f"{url.rsplit('/', 1)[0]}/no_such_{password}", docs)
 

@@ -57,6 +57,7 @@ def assert_same_tables(url: str, expected: RunSummary, actual: RunSummary) -> No
 def test_threads_equal_serial(shared_env: dict[str, str], source: Path) -> None:
     """Chunks in flight on threads (SQLite serialises the writes) give the tables of one chunk after another."""
     url = shared_env["DATABASE_URL"]
+    # ledger: same ids on purpose (the same file under two runners, compared in one database)
     serial = run_pipeline(source=str(source), chunk_rows=CHUNK, task_runner="serial")
     threads = run_pipeline(source=str(source), chunk_rows=CHUNK, task_runner="threads")
     assert_same_tables(url, serial, threads)
@@ -67,6 +68,7 @@ def test_threads_equal_serial(shared_env: dict[str, str], source: Path) -> None:
 def test_dask_local_cluster_equals_threads(shared_env: dict[str, str], source: Path) -> None:
     """A LocalCluster of worker processes writes what the thread pool writes."""
     url = shared_env["DATABASE_URL"]
+    # ledger: same ids on purpose (the same file under two runners, compared in one database)
     threads = run_pipeline(source=str(source), chunk_rows=CHUNK, task_runner="threads")
     dask = run_pipeline(source=str(source), chunk_rows=CHUNK, task_runner="dask")
     assert_same_tables(url, threads, dask)
@@ -129,6 +131,7 @@ def test_real_dask_cluster_equals_serial(
 ) -> None:
     """Chunks run on a scheduler and two worker processes started by `dask`, and the tables equal a serial run's."""
     url = shared_env["DATABASE_URL"]
+    # ledger: same ids on purpose (the same file under two runners, compared in one database)
     serial = run_pipeline(source=str(source), chunk_rows=CHUNK, task_runner="serial")
     before = _worker_tasks(dask_cluster)
     monkeypatch.setenv("DASK_ADDRESS", dask_cluster)

@@ -66,10 +66,11 @@ FIRST_FILE = [
     "R011,2024-05-06,Station Sq,E-bike,50,9.25",  # exact duplicate: the copy is quarantined
 ]
 HOSTILE_BIKE = "<img src=x onerror=alert(3)>"  # an unknown bike type only warns: it reaches the filters
+# Another month's file: the first file's values again, under its own rental ids (R1xx, never a resend of R0xx).
 SECOND_FILE = [
-    *FIRST_FILE[:10],
-    "R011,2024-05-06,Station Sq,E-bike,50,12.75",
-    f"R012,2024-05-07,Harbour,{HOSTILE_BIKE},30,3.00",
+    *(row.replace("R0", "R1", 1) for row in FIRST_FILE[:10]),
+    "R111,2024-05-06,Station Sq,E-bike,50,12.75",
+    f"R112,2024-05-07,Harbour,{HOSTILE_BIKE},30,3.00",
 ]
 STATIONS = ["Harbour", "Old Town", "Station Sq"]
 

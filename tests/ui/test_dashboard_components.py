@@ -67,7 +67,7 @@ def fill_database(url: str, workdir: Path) -> FilledDatabase:
         first = generate_sales(ROWS, seed=11)
         write_generated(first, workdir / "sales_first.csv", 11, DefectRates())
         rates = DefectRates(negative_revenue=0.05, invalid_region=0.03)
-        second = generate_sales(ROWS, seed=12, rates=rates)
+        second = generate_sales(ROWS, seed=12, rates=rates, first_order=ROWS + 1)  # another day: its own order ids
         second.frame.loc[3, "product"] = HOSTILE_PRODUCT
         second.frame.loc[4, ["order_id", "region"]] = ["=1+2", FORMULA_REGION]
         write_generated(second, workdir / "sales_second.csv", 12, rates)

@@ -147,11 +147,11 @@ def test_exceptions_count_and_list_the_raw_station_values(two: TwoDatasets) -> N
         "category",
         "record_id",
     ]
-    assert rows["rental_id"].tolist() == ["R009"] and "station_not_null" in rows["reasons"].iloc[0]
+    assert rows["rental_id"].tolist() == ["R109"] and "station_not_null" in rows["reasons"].iloc[0]
     assert "station as received = <b>(missing)</b>" in app.views["exception_rows"].status()
     app.ds.drill = {}
     app.ds.set_filter("station", ["Old Town"])
-    assert app.views["exception_rows"].rows()["rental_id"].tolist() == ["R007"]
+    assert app.views["exception_rows"].rows()["rental_id"].tolist() == ["R107"]
     app.ds.reset_filters()
     exported = list(csv.DictReader(io.StringIO(app.views["exception_rows"].data.download.callback().getvalue())))
     assert len(exported) == len(stored) and {"rental_id", "station", "fare", "error_details"} <= set(exported[0])

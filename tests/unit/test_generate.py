@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -97,6 +98,34 @@ def test_deterministic_for_a_seed() -> None:
     first, second = generate_sales(300, 7), generate_sales(300, 7)
     pd.testing.assert_frame_equal(first.frame, second.frame)
     assert first.answer_key == second.answer_key
+
+
+# sha256 of generate_sales(ROWS, SEED).frame as CSV, as generated before `first_order` existed.
+DEFAULT_FILE_SHA256 = "f8065129706526f77997b7c2ca9496329bcb95af53098a2852c4e7d7472d314c"
+
+
+def test_default_first_order_keeps_the_file_byte_identical(generated: GeneratedFile) -> None:
+    """It writes the very bytes it wrote before `first_order` existed when the ids start at 1, the default."""
+    text = generated.frame.to_csv(index=False).encode()
+    assert hashlib.sha256(text).hexdigest() == DEFAULT_FILE_SHA256
+    assert generate_sales(ROWS, SEED, first_order=1).frame.to_csv(index=False).encode() == text
+
+
+def _shift_ids(frame: pd.DataFrame, by: int) -> pd.DataFrame:
+    has_id = frame["order_id"] != ""
+    numbers = frame.loc[has_id, "order_id"].str.slice(4).astype(int) + by
+    return frame.assign(order_id=frame["order_id"].mask(has_id, numbers.map(lambda n: f"ORD-{n:07d}")))
+
+
+def test_first_order_shifts_only_the_order_ids(generated: GeneratedFile) -> None:
+    """It numbers the orders from ORD-{first_order:07d} and changes nothing else: values, defects, copies."""
+    shifted = generate_sales(ROWS, SEED, first_order=9_001)
+    assert shifted.answer_key == generated.answer_key
+    pd.testing.assert_frame_equal(shifted.frame, _shift_ids(generated.frame, 9_000))
+    assert shifted.undamaged is not None and generated.undamaged is not None
+    pd.testing.assert_frame_equal(shifted.undamaged, _shift_ids(generated.undamaged, 9_000))
+    numbers = shifted.frame["order_id"][shifted.frame["order_id"] != ""].str.slice(4).astype(int)
+    assert numbers.min() == 9_001 and not set(numbers) & set(range(1, ROWS + 1))
 
 
 def test_different_seed_different_file() -> None:
@@ -285,13 +314,48 @@ def test_cli_rejects_an_unknown_rate(tmp_path: Path) -> None:
 
 
 def test_cli_incoming_drops_differ_unless_seeded(tmp_path: Path) -> None:
-    """It gives each --incoming drop new content (so a demo drop is never skipped as a re-drop) unless --seed is set."""
+    """It gives each --incoming drop new content (so a demo drop is never skipped as a re-drop) unless --seed and
+    --first-order are both set (the order ids of a drop otherwise continue after the previous drop's)."""
     incoming = tmp_path / "incoming"
     main(["--rows", "50", "--incoming", str(incoming)])
     main(["--rows", "50", "--incoming", str(incoming)])
-    main(["--rows", "50", "--seed", "5", "--incoming", str(tmp_path / "seeded")])
-    main(["--rows", "50", "--seed", "5", "--incoming", str(tmp_path / "seeded")])
+    seeded = ["--rows", "50", "--seed", "5", "--first-order", "1", "--incoming", str(tmp_path / "seeded")]
+    main(seeded)
+    main(seeded)
     first, second = (p.read_bytes() for p in sorted(incoming.glob("*.csv")))
     assert first != second
     seeded_a, seeded_b = (p.read_bytes() for p in sorted((tmp_path / "seeded").glob("*.csv")))
     assert seeded_a == seeded_b
+
+
+def _order_numbers(csv: Path) -> set[int]:
+    ids = pd.read_csv(csv, dtype=str, keep_default_na=False)["order_id"]
+    return {int(i[4:]) for i in ids if i}
+
+
+def test_cli_incoming_drops_have_disjoint_order_ids(tmp_path: Path) -> None:
+    """It numbers each --incoming drop's orders after the highest its earlier drops' answer keys record, even with
+    the same --seed: drops are different days' files, and a key of a drop made before the keys recorded ids counts
+    as ids 1..rows."""
+    incoming, keys = tmp_path / "incoming", tmp_path / "answer_keys"
+    keys.mkdir()
+    (keys / "sales_old.answers.json").write_text(json.dumps({"source": "sales_old.csv", "rows": 30}), encoding="utf-8")
+    for _ in range(3):
+        main(["--rows", "40", "--seed", "5", "--incoming", str(incoming)])
+    drops = sorted(incoming.glob("*.csv"))
+    numbers = [_order_numbers(csv) for csv in drops]
+    recorded = [json.loads((keys / answer_key_path(csv).name).read_text(encoding="utf-8")) for csv in drops]
+    assert [k["first_order"] for k in recorded] == [31, recorded[0]["last_order"] + 1, recorded[1]["last_order"] + 1]
+    for ids, key in zip(numbers, recorded, strict=True):
+        assert (min(ids), max(ids)) == (key["first_order"], key["last_order"])
+    assert not (numbers[0] & numbers[1] or numbers[1] & numbers[2] or numbers[0] & numbers[2])
+
+
+def test_cli_first_order_numbers_the_file(tmp_path: Path) -> None:
+    """It numbers the orders of --out's file (and of --days' first day) from --first-order; it refuses 0."""
+    main(["--rows", "40", "--seed", "1", "--first-order", "700", "--out", str(tmp_path / "f.csv")])
+    assert min(_order_numbers(tmp_path / "f.csv")) == 700
+    main(["--days", "2", "--rows", "40", "--seed", "1", "--first-order", "700", "--out", str(tmp_path / "days")])
+    assert min(_order_numbers(tmp_path / "days" / "sales_day_01.csv")) == 700
+    with pytest.raises(SystemExit, match="--first-order must be 1 or more"):
+        main(["--rows", "10", "--first-order", "0", "--out", str(tmp_path / "x.csv")])
