@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+from pathlib import Path
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from flows.generate import GeneratedFile
 from flows.storage.engine import normalize_url
 from tests.conftest import ROOT
+from tests.factories import EXPECTATIONS_DIR
 
 
 def read_table(url: str, table: str, run_id: str | None = None) -> pd.DataFrame:
@@ -116,3 +121,15 @@ def fix_every_defect(template: pd.DataFrame, rows: pd.Series, generated: Generat
             action, note = "dismiss", "a copy of another order"
         filled.loc[i, ["action", "note"]] = [action, note]
     return filled
+
+
+def without_ledger_rule(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The repo's specs with the sales suite's ledger rule taken out, as EXPECTATIONS_DIR: for tests that load one
+    file twice into one database to compare the two runs' tables (with the rule, the second run is all resends)."""
+    shutil.copytree(EXPECTATIONS_DIR, folder)
+    suite = folder / "sales_orders.json"
+    document = json.loads(suite.read_text(encoding="utf-8"))
+    document["expectations"] = [e for e in document["expectations"] if not e["meta"].get("ledger")]
+    suite.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    monkeypatch.setenv("EXPECTATIONS_DIR", str(folder))
+    return folder

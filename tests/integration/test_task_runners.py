@@ -18,7 +18,7 @@ import pytest
 from flows.generate import DefectRates, generate_sales, write_generated
 from flows.pipeline import run_pipeline
 from flows.records import RunSummary
-from tests.integration.helpers import normalised_tables, read_table
+from tests.integration.helpers import normalised_tables, read_table, without_ledger_rule
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +39,7 @@ def shared_env(pipeline_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 
     monkeypatch.setenv("WORK_DIR", str(tmp_path / "work"))
     monkeypatch.setenv("CHUNKS_IN_FLIGHT", "3")
+    without_ledger_rule(tmp_path / "expectations", monkeypatch)  # each test loads its file twice
     monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))  # restored when the test ends
     return dict(os.environ)
 
@@ -57,7 +58,6 @@ def assert_same_tables(url: str, expected: RunSummary, actual: RunSummary) -> No
 def test_threads_equal_serial(shared_env: dict[str, str], source: Path) -> None:
     """Chunks in flight on threads (SQLite serialises the writes) give the tables of one chunk after another."""
     url = shared_env["DATABASE_URL"]
-    # ledger: same ids on purpose (the same file under two runners, compared in one database)
     serial = run_pipeline(source=str(source), chunk_rows=CHUNK, task_runner="serial")
     threads = run_pipeline(source=str(source), chunk_rows=CHUNK, task_runner="threads")
     assert_same_tables(url, serial, threads)
@@ -68,7 +68,6 @@ def test_threads_equal_serial(shared_env: dict[str, str], source: Path) -> None:
 def test_dask_local_cluster_equals_threads(shared_env: dict[str, str], source: Path) -> None:
     """A LocalCluster of worker processes writes what the thread pool writes."""
     url = shared_env["DATABASE_URL"]
-    # ledger: same ids on purpose (the same file under two runners, compared in one database)
     threads = run_pipeline(source=str(source), chunk_rows=CHUNK, task_runner="threads")
     dask = run_pipeline(source=str(source), chunk_rows=CHUNK, task_runner="dask")
     assert_same_tables(url, threads, dask)
@@ -131,7 +130,6 @@ def test_real_dask_cluster_equals_serial(
 ) -> None:
     """Chunks run on a scheduler and two worker processes started by `dask`, and the tables equal a serial run's."""
     url = shared_env["DATABASE_URL"]
-    # ledger: same ids on purpose (the same file under two runners, compared in one database)
     serial = run_pipeline(source=str(source), chunk_rows=CHUNK, task_runner="serial")
     before = _worker_tasks(dask_cluster)
     monkeypatch.setenv("DASK_ADDRESS", dask_cluster)
