@@ -8,9 +8,12 @@ a run costs what it adds and removes, not a scan of every file loaded.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 import pandas as pd
 
+from flows.constants import RECORD_COUNT, TOTAL
 from flows.dataset import DatasetSpec
 from flows.records import ChunkResult, RunContext
 from flows.service.audit import StageClock
@@ -80,3 +83,37 @@ def replay_changes(
     added = summarize(arrived, spec) if len(arrived) else pd.DataFrame(columns=SUMMARY_COLUMNS)
     gone = pd.concat([f for f in (superseded, reopened) if len(f)]) if len(superseded) or len(reopened) else reopened
     adjust(uow, spec, added, gone)
+
+
+@dataclass(frozen=True)
+class LedgerReconciliation:
+    """The ledger check: per COMPLETED run, current = loaded + promoted − superseded (and loaded + promoted = the
+    clean count the run recorded); in total, the current view's count and sums = ledger_summary's totals."""
+
+    runs: pd.DataFrame  # run_id, recorded, loaded, promoted, superseded, current
+    current: dict[str, Decimal]  # record_count and each measure's sum over the current view
+    summary: dict[str, Decimal]  # the same from ledger_summary
+    problems: list[str]
+
+
+def reconcile_ledger(uow: UnitOfWork, spec: DatasetSpec) -> LedgerReconciliation:
+    """Check the ledger's per-run counts and its aggregates against the current view (scans: a command's job)."""
+    runs, problems = uow.ledger.run_counts(spec), []
+    held = runs["loaded"] + runs["promoted"]
+    for run_id, recorded, holds in zip(runs["run_id"], runs["recorded"], held, strict=True):
+        if recorded != holds:
+            problems.append(f"run {run_id}: recorded {recorded} clean rows, holds {holds}")
+    for run_id, now, due in zip(runs["run_id"], runs["current"], held - runs["superseded"], strict=True):
+        if now != due:
+            problems.append(f"run {run_id}: {now} current rows, but loaded + promoted − superseded = {due}")
+    scales = {RECORD_COUNT: 0, **spec.measure_scales}
+    current = {m: v.quantize(Decimal(1).scaleb(-scales[m])) for m, v in uow.ledger.current_totals(spec).items()}
+    stored = uow.ledger.summary(spec.name)
+    totals = stored[stored["breakdown"] == TOTAL].set_index("measure")["value"]
+    summary = {m: Decimal(str(totals.get(m, 0))).quantize(v) for m, v in current.items()}
+    for measure, value in current.items():
+        if value != summary[measure]:
+            problems.append(f"{measure}: {value} over the current view, {summary[measure]} in ledger_summary")
+    if int(runs["current"].sum()) != int(current[RECORD_COUNT]):
+        problems.append(f"runs hold {int(runs['current'].sum())} current rows, the view {current[RECORD_COUNT]}")
+    return LedgerReconciliation(runs, current, summary, problems)

@@ -15,28 +15,38 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-from sqlalchemy import Connection, Text, any_, bindparam, case, cast, delete, func, literal_column, select
+from sqlalchemy import (
+    Text,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from flows.constants import LINEAGE_COLUMNS, RECORD_ID, SUPERSEDED_BY, SUPERSEDED_IN, SUPERSEDES, RunStatus
+from flows.constants import (
+    RECORD_ID,
+    SUPERSEDED_BY,
+    SUPERSEDED_IN,
+    SUPERSEDES,
+    RunStatus,
+)
 from flows.dataset import DatasetSpec
-from flows.stages.analytics import SUMMARY_COLUMNS, VALUE_TYPE
 from flows.stages.corrections import stored_as_typed
 from flows.stages.ledger import LedgerConflict
-from flows.storage.bulk import write_frame
-from flows.storage.models import LedgerSummary, PipelineRun
+from flows.storage.ledger_totals import LedgerTotals
+from flows.storage.models import PipelineRun
 from flows.storage.tables import dataset_tables
 
 QUANTUM = Decimal("0.000001")
 EARLIER = ["key", "earlier_record", "earlier_run", "earlier_source", "earlier_row"]  # who loaded a key first
 
 
-class LedgerRecords:
+class LedgerRecords(LedgerTotals):
     """Reads and writes of the dataset's ledger."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
 
     def lock(self, dataset: str) -> None:
         """Until the transaction ends, no other run of the dataset changes its ledger (PostgreSQL; SQLite has one
@@ -118,37 +128,6 @@ class LedgerRecords:
         )
         return [str(k) for k in self._conn.execute(stmt).scalars()]
 
-    def summary(self, dataset: str) -> pd.DataFrame:
-        """The dataset's ledger aggregates (SUMMARY_COLUMNS), values as exact decimals."""
-        t = LedgerSummary
-        stmt = select(t.breakdown, t.key_1, t.key_2, t.key_3, t.measure, t.value).where(t.dataset == dataset)
-        frame = pd.DataFrame(self._conn.execute(stmt).all(), columns=SUMMARY_COLUMNS, dtype=object)
-        values = pa.array([Decimal(v).quantize(QUANTUM) for v in frame["value"]], type=VALUE_TYPE.pyarrow_dtype)
-        return frame.assign(value=pd.Series(values, index=frame.index, dtype=VALUE_TYPE))
-
-    def replace_summary(self, dataset: str, summary: pd.DataFrame) -> None:
-        """The dataset's ledger aggregates become `summary`."""
-        self._conn.execute(delete(LedgerSummary).where(LedgerSummary.dataset == dataset))
-        exact = pa.array(summary["value"].tolist(), type=VALUE_TYPE.pyarrow_dtype)  # however the sum typed them
-        values = pd.Series(exact, index=summary.index, dtype=VALUE_TYPE)
-        write_frame(self._conn, "ledger_summary", summary.assign(value=values, dataset=dataset))
-
-    def run_counts(self, spec: DatasetSpec, run_ids: Sequence[str] | None = None) -> pd.DataFrame:
-        """Per run: clean rows loaded from its file, promoted by stewards, superseded by later rows, and current."""
-        clean = dataset_tables(spec).clean
-        promoted = clean.c[LINEAGE_COLUMNS[0]].is_not(None)
-        superseded = clean.c[SUPERSEDED_BY].is_not(None)
-        stmt = select(
-            clean.c.run_id,
-            func.sum(_flag(~promoted)).label("loaded"),
-            func.sum(_flag(promoted)).label("promoted"),
-            func.sum(_flag(superseded)).label("superseded"),
-        ).group_by(clean.c.run_id)
-        if run_ids is not None:
-            stmt = stmt.where(clean.c.run_id.in_(list(run_ids)))
-        frame = pd.DataFrame(self._conn.execute(stmt).all(), columns=["run_id", "loaded", "promoted", "superseded"])
-        return frame.astype({c: "int64" for c in ("loaded", "promoted", "superseded")})
-
     def _key_in(self, key: Any, keys: Sequence[str]) -> Any:
         """`key` is one of `keys`, as one bound parameter however many keys there are: an array on PostgreSQL,
         a JSON list on SQLite (IN lists would need a query per few thousand keys)."""
@@ -175,6 +154,6 @@ def _as_text(clean: Any, spec: DatasetSpec) -> list[Any]:
 
 
 def _iso_dates(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
-    for column in (c.name for c in spec.columns if c.type == "date"):
-        frame[column] = frame[column].map(lambda d: None if d is None else d.isoformat())
+    for name in (c.name for c in spec.columns if c.type == "date"):
+        frame[name] = frame[name].map(lambda d: None if d is None else d.isoformat())
     return frame
