@@ -12,6 +12,7 @@ import pytest
 
 from flows.generate import DefectRates
 from flows.generate.days import DailyFile, Overlap, expected_ledger, generate_days, write_days
+from flows.ledger import main as ledger_main
 from flows.pipeline import run_pipeline
 from tests.factories import EXPECTATIONS_DIR, write_csv
 from tests.integration.helpers import read_table, scalar
@@ -112,6 +113,7 @@ def test_three_daily_files_add_up_to_one_ledger(
     assert stored == oracle.to_dict()
     total = summary[(summary["breakdown"] == "total") & (summary["measure"] == "record_count")]["value"]
     assert int(float(total.iloc[0])) == len(expected)
+    assert ledger_main(["check"]) == 0  # per run: current = loaded + promoted - superseded; totals agree
 
 
 def test_a_file_resent_under_another_name_is_quarantined_row_by_row(

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
+from flows.ledger import main as ledger_main
 from flows.pipeline import run_pipeline
+from flows.storage.engine import normalize_url
 from tests.factories import make_frame, make_row, write_csv
 from tests.integration.helpers import read_table
 from tests.integration.stewarding import apply_actions, export_template
@@ -92,6 +95,12 @@ def test_stewards_resolve_conflicts_with_the_ledger(pipeline_env: str, tmp_path:
     )
     assert read_statuses(url, second.run_id, template) == ["DISMISSED", "DISMISSED"]
     assert ledger_figures(url)[0] == ledger_figures(url)[1]
+    assert ledger_main(["check"]) == 0
+    with sa.create_engine(normalize_url(url)).begin() as conn:  # an aggregate off by one rupee is caught
+        conn.execute(
+            sa.text("UPDATE ledger_summary SET value = value + 1 WHERE breakdown = 'total' AND measure = 'revenue'")
+        )
+    assert ledger_main(["check"]) == 1
 
 
 def read_statuses(url: str, run_id: str, template: pd.DataFrame) -> list[str]:
