@@ -38,7 +38,8 @@ DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['alembic_version', 'pipeline_runs', 'raw_sales', 'validation_results', 'clean_sales',
-                             'exceptions', 'audit_log', 'analytics_summary', 'id_blocks', 'exception_events'] LOOP
+                             'exceptions', 'audit_log', 'analytics_summary', 'id_blocks', 'exception_events',
+                             'ledger_summary'] LOOP
         IF to_regclass(format('public.%I', t)) IS NOT NULL THEN
             EXECUTE format('ALTER TABLE public.%I OWNER TO pipeline_writer', t);
         END IF;
@@ -55,7 +56,8 @@ ALTER ROLE dashboard_reader SET default_transaction_read_only = on;
 
 -- The steward: what a replay of steward actions writes, and nothing else. It reads everything; it records its
 -- replay run and audit events, appends exception events, moves an exception's status, promotes rows into a
--- clean table (and takes them out again on a reopening), and replaces the analytics of the runs it touched.
+-- clean table (and takes them out again on a reopening), and replaces the analytics of the runs it touched; on
+-- the ledger it marks the rows a waived conflict supersedes (and restores them) and replaces the ledger's aggregates.
 -- It creates nothing, loads no file, and cannot touch raw rows or validation results.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO steward_writer;
 ALTER DEFAULT PRIVILEGES FOR ROLE pipeline_writer IN SCHEMA public GRANT SELECT ON TABLES TO steward_writer;
@@ -64,7 +66,8 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['pipeline_runs', 'audit_log', 'exception_events', 'analytics_summary'] LOOP
+    FOREACH t IN ARRAY ARRAY['pipeline_runs', 'audit_log', 'exception_events', 'analytics_summary',
+                             'ledger_summary'] LOOP
         IF to_regclass(format('public.%I', t)) IS NOT NULL THEN
             EXECUTE format('GRANT INSERT ON public.%I TO steward_writer', t);
         END IF;
@@ -75,10 +78,17 @@ BEGIN
         GRANT UPDATE (status) ON public.exceptions TO steward_writer;
         GRANT DELETE ON public.analytics_summary TO steward_writer;
     END IF;
+    IF to_regclass('public.ledger_summary') IS NOT NULL THEN  -- migration 0007: the ledger's aggregates
+        GRANT DELETE ON public.ledger_summary TO steward_writer;
+    END IF;
     -- Every dataset's clean table (clean_sales and the tables the pipeline made for other datasets' specs).
     FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname LIKE 'clean\_%' LOOP
         EXECUTE format('GRANT INSERT, DELETE ON public.%I TO steward_writer', t);
+        IF EXISTS (SELECT FROM information_schema.columns WHERE table_schema = 'public' AND table_name = t
+                   AND column_name = 'superseded_by_record_id') THEN  -- a waiver supersedes, a reopening restores
+            EXECUTE format('GRANT UPDATE (superseded_by_record_id, superseded_in_run_id) ON public.%I TO steward_writer', t);
+        END IF;
     END LOOP;
 END
 $$;
