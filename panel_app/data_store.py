@@ -15,21 +15,16 @@ from typing import Any
 import pandas as pd
 import param
 
-from flows.constants import ExceptionStatus
-from flows.storage.read import ExceptionFilter
 from panel_app import selection
+from panel_app.exception_state import ExceptionState
 from panel_app.metrics.quality import CONTROL_COLUMNS, controls_table, rules_frame
 from panel_app.metrics.runs import COMPLETED, default_run, run_label
 from panel_app.ports import DashboardReader, DatabaseState
 from panel_app.presentation import NO_DATASET, Presentation, presentation
 from panel_app.selection import NO_RUN
 
-DRILL_KEYS = ("category", "rule", "value")  # "value": a raw value of the first grain dimension
-ALL_STATUSES = "all"
-STATUS_CHOICES = [ALL_STATUSES, *(s.lower() for s in ExceptionStatus)]  # the exceptions table's status filter
 
-
-class DataStore(param.Parameterized):
+class DataStore(ExceptionState):
     """Selected dataset, run, comparison run and filters, with the filtered grain of both runs."""
 
     dataset: param.Selector[str | None] = param.Selector(default=None, objects=[], allow_None=True, label="Dataset")
@@ -38,12 +33,7 @@ class DataStore(param.Parameterized):
     date_range = param.DateRange(default=None, allow_None=True, label="Dates")
     filters = param.Dict(default={}, doc="Chosen values of each grain dimension: {dimension: [values]} (none = all).")
     options = param.Dict(default={}, precedence=-1, doc="The values each grain dimension takes in the run.")
-    search = param.String(default="", label="Search exceptions")
-    drill = param.Dict(default={}, doc="Exceptions drill-down picked on a chart: {category|rule|value: key}.")
-    page = param.Integer(default=1, bounds=(1, None))
-    status: param.Selector[str] = param.Selector(default=ALL_STATUSES, objects=STATUS_CHOICES, label="Status")
     revision = param.Integer(default=0, precedence=-1, doc="Bumped when stewards changed the results shown.")
-    picked = param.Integer(default=None, allow_None=True, label="Exception id", doc="The exception shown in full.")
 
     state = param.ClassSelector(class_=DatabaseState, default=DatabaseState("empty"))
     presentation = param.ClassSelector(class_=Presentation, default=NO_DATASET, precedence=-1)
@@ -149,15 +139,6 @@ class DataStore(param.Parameterized):
         if not run_id or row is None or row["status"] != COMPLETED:
             return pd.DataFrame(columns=list(CONTROL_COLUMNS))  # the same columns: the table keeps its layout
         return controls_table(self.rules, self.reader.rule_failures(), self.runs, run_id)
-
-    def sidebar_filter(self) -> ExceptionFilter:
-        """The sidebar's dimension filters as an exceptions filter (on the values as received)."""
-        return selection.sidebar_filter(self.presentation, self.filters)
-
-    def exception_filter(self) -> ExceptionFilter:
-        """The sidebar filters, the chart drill-down, the search and the status, as one query filter."""
-        status = None if self.status == ALL_STATUSES else self.status.upper()
-        return selection.exception_filter(self.presentation, self.filters, self.drill, self.search, status)
 
     def results_changed(self) -> None:
         """Re-read after a steward action, keeping the selection: the run list (revisions, clean counts), results."""
