@@ -154,7 +154,8 @@ class LedgerRecords:
         a JSON list on SQLite (IN lists would need a query per few thousand keys)."""
         if self._conn.dialect.name == "postgresql":
             return key == any_(bindparam("keys", list(keys), type_=ARRAY(Text)))
-        listed: Any = select(literal_column("value")).select_from(func.json_each(bindparam("keys", json.dumps(list(keys)))))
+        listed: Any = select(literal_column("value"))
+        listed = listed.select_from(func.json_each(bindparam("keys", json.dumps(list(keys)))))
         return key.in_(listed.scalar_subquery())
 
 
