@@ -3,10 +3,8 @@ ledger rule's findings), the earlier rows it superseded, and how many rows it ad
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
-from sqlalchemy import Connection, Select, Table, case, func, literal, null, select
+from sqlalchemy import ColumnElement, Connection, case, func, literal, null, select
 
 from flows.constants import SUPERSEDES
 from flows.dataset import DatasetSpec
@@ -24,17 +22,11 @@ CHANGE_COLUMNS = [
 ROW_LIMIT = 500  # rows of each kind listed; the counts are always whole
 
 
-def _findings(raw: Table, spec: DatasetSpec, run_id: str, change: str, *columns: Any) -> Select:
-    """The run's ledger-rule findings of one kind (resent or conflict) joined to their raw rows, as `columns`
-    (default: the record id). `raw` is the table the columns come from (each `dataset_tables` call makes one)."""
+def _ledger_findings(spec: DatasetSpec, run_id: str, change: str) -> list[ColumnElement[bool]]:
+    """The conditions that pick the run's ledger-rule findings of one kind (resent or conflict)."""
     v, rule = ValidationResult, spec.ledger_rule
-    return (
-        select(*(columns or (v.record_id,)))
-        .select_from(v)
-        .join(raw, raw.c.id == v.record_id)
-        .where(v.run_id == run_id, v.rule_name == (rule.name if rule else None))
-        .where(v.details.startswith(FINDING_PREFIX[change], autoescape=True))
-    )
+    prefix = v.details.startswith(FINDING_PREFIX[change], autoescape=True)
+    return [v.run_id == run_id, v.rule_name == (rule.name if rule else None), prefix]
 
 
 def run_change_counts(conn: Connection, spec: DatasetSpec, run_id: str) -> dict[str, int]:
@@ -43,13 +35,8 @@ def run_change_counts(conn: Connection, spec: DatasetSpec, run_id: str) -> dict[
     counts = {change: 0 for change in CHANGES}
     if spec.ledger_rule is not None:
         for change in (RESENT, CONFLICT):
-            counts[change] = int(
-                conn.execute(
-                    select(func.count()).select_from(
-                        _findings(dataset_tables(spec).raw, spec, run_id, change).subquery()
-                    )
-                ).scalar_one()
-            )
+            found = select(func.count()).select_from(ValidationResult).where(*_ledger_findings(spec, run_id, change))
+            counts[change] = int(conn.execute(found).scalar_one())
     replaces = clean.c[SUPERSEDES].is_not(None)
     stmt = select(func.sum(case((replaces, 1), else_=0)), func.sum(case((replaces, 0), else_=1)))
     superseded, added = conn.execute(stmt.where(clean.c.run_id == run_id)).one()
@@ -70,20 +57,21 @@ def run_changes(conn: Connection, spec: DatasetSpec, run_id: str, limit: int = R
     if spec.ledger_rule is not None:
         v = ValidationResult
         for change in (RESENT, CONFLICT):
-            stmt = _findings(
-                raw,
-                spec,
-                run_id,
-                change,
-                literal(change).label("change"),
-                raw.c[spec.business_key].label("key"),
-                raw.c.source_row,
-                v.record_id,
-                null().label("earlier_record_id"),
-                null().label("earlier_run_id"),
-                null().label("before"),
-                null().label("after"),
-                v.details,
+            stmt = (
+                select(
+                    literal(change).label("change"),
+                    raw.c[spec.business_key].label("key"),
+                    raw.c.source_row,
+                    v.record_id,
+                    null().label("earlier_record_id"),
+                    null().label("earlier_run_id"),
+                    null().label("before"),
+                    null().label("after"),
+                    v.details,
+                )
+                .select_from(v)
+                .join(raw, raw.c.id == v.record_id)
+                .where(*_ledger_findings(spec, run_id, change))
             )
             parts.append(frame_of(conn, stmt.order_by(raw.c.source_row).limit(limit)))
     stmt = (
