@@ -8,6 +8,7 @@ the ledger's cache is seen to move with a new COMPLETED run.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,3 +149,37 @@ def test_this_file_shows_the_runs_own_rows_and_what_it_changed(ledger: Ledger) -
     table = views["file_changes"].frame()
     assert len(table) == counts["Resent, quarantined"] + counts["Conflicts, quarantined"]
     assert table["details"].str.contains(ledger.run_ids[0]).any()  # a finding names the earlier run
+
+
+def test_under_supersede_the_ledger_replaces_changed_rows_and_the_file_lists_them(
+    tmp_path: Path, prefect_harness: None
+) -> None:
+    """With `key_conflict: supersede` (SQLite), the ledger's KPIs still equal SQL over the current view, and the
+    second file's card lists each superseded row with the earlier record and run and its revenue before and after."""
+    from flows.pipeline import run_pipeline
+
+    specs = tmp_path / "expectations"
+    shutil.copytree(ROOT / "expectations", specs)
+    (specs / "sales.yaml").write_text((specs / "sales.yaml").read_text() + "key_conflict: supersede\n")
+    files = generate_days(2, 300, SEED)
+    paths = write_days(files, tmp_path, SEED, DefectRates(), Overlap())
+    url = f"sqlite:///{tmp_path / 'pipeline.db'}"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DATABASE_URL", url)
+        env.setenv("DOCS_DIR", str(tmp_path / "docs"))
+        env.setenv("EXPECTATIONS_DIR", str(specs))
+        first, second = (run_pipeline(source=str(p)).run_id for p in paths)
+    app = App(store=DataStore(Reader(url, "sales"), expectations_dir=specs), settings=Settings())
+    rows = current(Ledger(url, [first, second], app, 0, 0.0))
+    assert app.ds.scope == ALL_DATA
+    assert app.views["kpis"].values()["revenue"] == pytest.approx(round(rows["revenue"].sum(), 2), abs=0.006)
+    counts = dict(app.views["file_changes"].counts())
+    changed = sum(e.kind == "changed" for e in files[1].ledger_key)
+    assert counts["Superseded (old → new)"] == changed > 0 and counts["Conflicts, quarantined"] == 0
+    table = app.views["file_changes"].frame().query("change == 'Superseded (old → new)'")
+    old = sql(url, "SELECT record_id, revenue, superseded_by_record_id FROM clean_sales WHERE run_id = :r", r=first)
+    old = old.dropna(subset=["superseded_by_record_id"]).set_index("record_id")
+    assert set(table["earlier_record_id"].astype(int)) == set(old.index) and set(table["earlier_run_id"]) == {first}
+    before = old.loc[table["earlier_record_id"].astype(int), "revenue"].astype(float).to_numpy()
+    assert table["before"].to_numpy() == pytest.approx(before)
+    assert (old["superseded_by_record_id"].astype(int).sort_values().to_numpy() == sorted(table["record_id"])).all()
