@@ -1,10 +1,8 @@
 """The dashboard's state: the dataset, the run, the comparison run and the filters, and the data they select.
 
-Views read `grain`/`compare_grain` (the filtered grain in the Analytics `scope`, the whole ledger or the selected
-run's file, and the comparison run's; recomputed once per change, not once per card) and call the reader for
-everything else. Only a COMPLETED run's results are ever read. Everything dataset-specific (filters, measures,
-labels, controls) comes from the dataset's spec, which the reader hands out; the pure choices behind each change
-are in `panel_app.selection`.
+Views read `grain`/`compare_grain` (the filtered grain in the Analytics `scope`, whole ledger or the run's file,
+and the comparison run's; recomputed once per change) and call the reader for everything else, only ever for
+COMPLETED runs. The spec (from the reader) says everything dataset-specific; pure choices are in `selection`.
 """
 
 from __future__ import annotations
@@ -102,12 +100,13 @@ class DataStore(ExceptionState):
         self._rows = {str(r["run_id"]): r for _, r in runs.iterrows()}  # every card asks for its run's row
         self.runs = runs
         self.param.run_id.objects = {run_label(r): r["run_id"] for _, r in runs.iterrows()}
+        if self._default_scope and self.dataset != self._scoped:  # the run change below reads and loads once
+            self.scope = selection.default_scope(runs)
+            self._scoped = self.dataset
         if chosen == self.run_id:
             self._run_changed()
         else:
             self.run_id = chosen
-        if self._default_scope and self.dataset != self._scoped:
-            self._scoped, self.scope = self.dataset, selection.default_scope(runs)
 
     def set_filter(self, dimension: str, values: list[str]) -> None:
         """Choose the values of one grain dimension (an empty list means all)."""
@@ -209,6 +208,8 @@ class DataStore(ExceptionState):
 
     @param.depends("scope", watch=True)
     def _scope_changed(self) -> None:
+        if self._default_scope and self._scoped != self.dataset:
+            return  # a dataset change chose this scope: its run change reads the bounds and loads
         options = self._read_bounds()
         filters = selection.kept_filters(self.filters, options)
         self.param.update(options=options, filters=filters, date_range=self._full_dates)

@@ -83,12 +83,14 @@ def test_all_loaded_data_counts_each_order_once_and_this_file_shows_the_files_ow
     page = open_page(browser, f"{base}/app", errors)
     try:
         expect(kpi(page, "revenue")).to_have_text(format_inr(round(ledger, 2)), timeout=WAIT_MS)
-        expect(page.get_by_text("What this file changed")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_role("heading", name="What this file changed")).to_be_visible(timeout=WAIT_MS)
         expect(kpi(page, "Resent, quarantined")).to_have_text(str(resent), timeout=WAIT_MS)
-        expect(page.get_by_text("per month and quarter (all loaded data)")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_role("heading", name="per month and quarter (all loaded data)")).to_be_visible(
+            timeout=WAIT_MS
+        )
         page.locator(".bk-btn", has_text="This file").first.click()
         expect(kpi(page, "revenue")).to_have_text(format_inr(round(latest, 2)), timeout=WAIT_MS)
-        expect(page.get_by_text("per month and quarter (this file)")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_role("heading", name="per month and quarter (this file)")).to_be_visible(timeout=WAIT_MS)
         page.locator(".bk-btn", has_text="All loaded data").first.click()
         expect(kpi(page, "revenue")).to_have_text(format_inr(round(ledger, 2)), timeout=WAIT_MS)
     finally:
