@@ -36,8 +36,17 @@ TITLE = "Data quality"
 TABS: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
     (
         "Analytics",
-        "Clean records only. The {dated} filters apply (except to {headline} per run).",
-        (("kpis",), ("trend",), ("breakdown_1", "breakdown_2"), ("heatmap", "across_runs"), ("comparison",)),
+        "Clean records only, of all loaded data or of this file. The {dated} filters apply (except to {headline} per"
+        " run and to what this file changed).",
+        (
+            ("scope",),
+            ("kpis",),
+            ("trend",),
+            ("breakdown_1", "breakdown_2"),
+            ("heatmap", "across_runs"),
+            ("periods", "file_changes"),
+            ("comparison",),
+        ),
     ),
     (
         "Data Quality",

@@ -1,35 +1,31 @@
 """The dashboard's state: the dataset, the run, the comparison run and the filters, and the data they select.
 
-Views read `grain`/`compare_grain` (the filtered grain of both runs, recomputed once per change, not
-once per card) and call the reader for everything else. Only a COMPLETED run's results are ever
-read. Everything dataset-specific (filters, measures, labels, controls) comes from the dataset's spec,
-which the reader hands out; the pure choices behind each change are in `panel_app.selection`.
+Views read `grain`/`compare_grain` (the filtered grain in the Analytics `scope`, whole ledger or the run's file,
+and the comparison run's; recomputed once per change) and call the reader for everything else, only ever for
+COMPLETED runs. The spec (from the reader) says everything dataset-specific; pure choices are in `selection`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import param
 
-from flows.constants import ExceptionStatus
-from flows.storage.read import ExceptionFilter
 from panel_app import selection
+from panel_app.exception_state import ExceptionState
 from panel_app.metrics.quality import CONTROL_COLUMNS, controls_table, rules_frame
 from panel_app.metrics.runs import COMPLETED, default_run, run_label
 from panel_app.ports import DashboardReader, DatabaseState
 from panel_app.presentation import NO_DATASET, Presentation, presentation
-from panel_app.selection import NO_RUN
-
-DRILL_KEYS = ("category", "rule", "value")  # "value": a raw value of the first grain dimension
-ALL_STATUSES = "all"
-STATUS_CHOICES = [ALL_STATUSES, *(s.lower() for s in ExceptionStatus)]  # the exceptions table's status filter
+from panel_app.selection import ALL_DATA, NO_RUN, SCOPES, THIS_FILE
 
 
-class DataStore(param.Parameterized):
+class DataStore(ExceptionState):
     """Selected dataset, run, comparison run and filters, with the filtered grain of both runs."""
 
     dataset: param.Selector[str | None] = param.Selector(default=None, objects=[], allow_None=True, label="Dataset")
@@ -38,12 +34,8 @@ class DataStore(param.Parameterized):
     date_range = param.DateRange(default=None, allow_None=True, label="Dates")
     filters = param.Dict(default={}, doc="Chosen values of each grain dimension: {dimension: [values]} (none = all).")
     options = param.Dict(default={}, precedence=-1, doc="The values each grain dimension takes in the run.")
-    search = param.String(default="", label="Search exceptions")
-    drill = param.Dict(default={}, doc="Exceptions drill-down picked on a chart: {category|rule|value: key}.")
-    page = param.Integer(default=1, bounds=(1, None))
-    status: param.Selector[str] = param.Selector(default=ALL_STATUSES, objects=STATUS_CHOICES, label="Status")
+    scope: param.Selector[str] = param.Selector(default=THIS_FILE, objects=list(SCOPES), label="Analytics scope")
     revision = param.Integer(default=0, precedence=-1, doc="Bumped when stewards changed the results shown.")
-    picked = param.Integer(default=None, allow_None=True, label="Exception id", doc="The exception shown in full.")
 
     state = param.ClassSelector(class_=DatabaseState, default=DatabaseState("empty"))
     presentation = param.ClassSelector(class_=Presentation, default=NO_DATASET, precedence=-1)
@@ -67,6 +59,8 @@ class DataStore(param.Parameterized):
         self._full_dates: tuple[dt.date, dt.date] | None = None
         self._rules = rules_frame(())
         self._rows: dict[str, pd.Series] = {}
+        self._default_scope = "scope" not in params  # a scope given at creation stays; else each dataset's default
+        self._scoped: str | None = None  # the dataset whose default scope was chosen (once: then it is the user's)
         self.reload()
 
     def reload(self) -> None:
@@ -106,6 +100,9 @@ class DataStore(param.Parameterized):
         self._rows = {str(r["run_id"]): r for _, r in runs.iterrows()}  # every card asks for its run's row
         self.runs = runs
         self.param.run_id.objects = {run_label(r): r["run_id"] for _, r in runs.iterrows()}
+        if self._default_scope and self.dataset != self._scoped:  # the run change below reads and loads once
+            self.scope = selection.default_scope(runs)
+            self._scoped = self.dataset
         if chosen == self.run_id:
             self._run_changed()
         else:
@@ -150,15 +147,6 @@ class DataStore(param.Parameterized):
             return pd.DataFrame(columns=list(CONTROL_COLUMNS))  # the same columns: the table keeps its layout
         return controls_table(self.rules, self.reader.rule_failures(), self.runs, run_id)
 
-    def sidebar_filter(self) -> ExceptionFilter:
-        """The sidebar's dimension filters as an exceptions filter (on the values as received)."""
-        return selection.sidebar_filter(self.presentation, self.filters)
-
-    def exception_filter(self) -> ExceptionFilter:
-        """The sidebar filters, the chart drill-down, the search and the status, as one query filter."""
-        status = None if self.status == ALL_STATUSES else self.status.upper()
-        return selection.exception_filter(self.presentation, self.filters, self.drill, self.search, status)
-
     def results_changed(self) -> None:
         """Re-read after a steward action, keeping the selection: the run list (revisions, clean counts), results."""
         self.reader.refresh()
@@ -172,7 +160,7 @@ class DataStore(param.Parameterized):
 
     def _read_bounds(self) -> dict[str, list[str]]:
         """The selected run's dimension values (returned) and date bounds (kept), which promotions can widen."""
-        keys = self.reader.dimensions(self.run_id) if self.has_results and self.run_id else pd.DataFrame()
+        keys = selection.scoped_keys(self.reader, self.scope, self.run_id if self.has_results else None)
         self._full_dates = selection.date_bounds(keys, self.presentation.date)
         return selection.filter_options(keys, self.presentation.dimensions)
 
@@ -202,17 +190,30 @@ class DataStore(param.Parameterized):
     @param.depends("compare_run_id", "date_range", "filters", watch=True)
     def _load(self) -> None:
         filters = tuple((d, tuple(v)) for d, v in sorted(self.filters.items()))
-        key = (self.dataset, self.run_id, self.compare_run_id, self.date_range, filters, self._revisions())
+        ledger = selection.ledger_state(self.runs) if self.scope == ALL_DATA else ()  # moves with any run's results
+        key: tuple[object, ...] = (self.dataset, self.run_id, self.scope, self.compare_run_id, self.date_range)
+        key += (filters, ledger, self._revisions())
         if key != self._loaded:  # a run change sets several filters at once: load once
             self._loaded = key
             run_id = self.run_id if self.has_results else None
-            self.param.update(grain=self._read_grain(run_id), compare_grain=self._read_grain(self.compare_run_id))
+            mine = self._chosen(self.reader.ledger_grain) if self.scope == ALL_DATA else self.file_grain(run_id)
+            self.param.update(grain=mine, compare_grain=self.file_grain(self.compare_run_id))
 
-    def _read_grain(self, run_id: str | None) -> pd.DataFrame:
-        p = self.presentation
-        if not run_id:
-            return selection.empty_grain(p)
-        return self.reader.grain(run_id, self.date_range, *(self.filters.get(d, ()) for d in p.dimensions))
+    def file_grain(self, run_id: str | None) -> pd.DataFrame:
+        """A run's own grain under the date range and filters (whatever the scope; the reader caches it)."""
+        return self._chosen(partial(self.reader.grain, run_id)) if run_id else selection.empty_grain(self.presentation)
+
+    def _chosen(self, read: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+        return read(self.date_range, *(self.filters.get(d, ()) for d in self.presentation.dimensions))
+
+    @param.depends("scope", watch=True)
+    def _scope_changed(self) -> None:
+        if self._default_scope and self._scoped != self.dataset:
+            return  # a dataset change chose this scope: its run change reads the bounds and loads
+        options = self._read_bounds()
+        filters = selection.kept_filters(self.filters, options)
+        self.param.update(options=options, filters=filters, date_range=self._full_dates)
+        self._load()
 
     @param.depends("search", "drill", "filters", "status", watch=True)
     def _first_page(self) -> None:

@@ -70,6 +70,22 @@ class DashboardReader(Protocol):
         """Each measure's sum and the record count of every COMPLETED run."""
         ...
 
+    def ledger_grain(self, dates: tuple[Any, Any] | None = None, *chosen: Sequence[str]) -> pd.DataFrame:
+        """The whole current ledger's aggregates at the spec's grain under the filters (as `grain`)."""
+        ...
+
+    def ledger_dimensions(self) -> pd.DataFrame:
+        """The key combinations of the current ledger's grain (a missing key is None)."""
+        ...
+
+    def run_change_counts(self, run_id: str) -> dict[str, int]:
+        """How many rows a run quarantined as `resent` and as `conflict`, `superseded`, and `added` (new keys)."""
+        ...
+
+    def run_changes(self, run_id: str) -> pd.DataFrame:
+        """The rows a run changed the ledger with (flows.storage.read.CHANGE_COLUMNS), a bounded list per kind."""
+        ...
+
     def rule_failures(self) -> pd.DataFrame:
         """Failed records and findings per COMPLETED run and rule."""
         ...

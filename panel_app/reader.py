@@ -19,13 +19,14 @@ from typing import Any
 
 import pandas as pd
 
-from flows.constants import MISSING, RECORD_COUNT
+from flows.constants import RECORD_COUNT
 from flows.dataset import DatasetSpec, load_dataset
 from flows.storage import read as queries
 from flows.storage.read import mask_secrets, mask_url
 from panel_app.ports import DatabaseState
 from panel_app.reader_exceptions import ExceptionReads
 from panel_app.reader_exceptions import utc as _utc
+from panel_app.reader_ledger import LedgerReads, typed_grain
 
 LIST_TTL_S = 30.0
 LIST_KEYS = frozenset(
@@ -56,7 +57,7 @@ def _floats(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return frame
 
 
-class Reader(ExceptionReads):
+class Reader(ExceptionReads, LedgerReads):
     """Reads one database for one dataset through `flows.storage.read`, with a bounded cache."""
 
     def __init__(
@@ -150,12 +151,8 @@ class Reader(ExceptionReads):
         start, end = dates or (None, None)
         picked = tuple(tuple(values) for values in chosen)
         key = ("grain", run_id, self.revision(run_id), start, end, picked)
-        frame = self._read(
-            key, queries.analytics_grain, run_id, analytics.grain, analytics.measures, start, end, picked
-        ).copy()
-        for dimension in analytics.grain_dimensions:
-            frame[dimension] = frame[dimension].fillna(MISSING)
-        return _floats(frame, *analytics.measures, RECORD_COUNT)
+        args = (run_id, analytics.grain, analytics.measures, start, end, picked)
+        return typed_grain(self._read(key, queries.analytics_grain, *args), self.spec)
 
     def dimensions(self, run_id: str) -> pd.DataFrame:
         """The key combinations of a run's grain (one column per grain field; a missing key is None)."""

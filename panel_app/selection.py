@@ -15,6 +15,8 @@ from panel_app.ports import DashboardReader
 from panel_app.presentation import Presentation
 
 NO_RUN = ""
+ALL_DATA, THIS_FILE = "All loaded data", "This file"  # the Analytics scope: the whole ledger, or the run's file
+SCOPES = (ALL_DATA, THIS_FILE)
 
 
 def first_dataset(names: Sequence[str], preferred: str | None) -> str | None:
@@ -38,6 +40,26 @@ def compare_run(runs: pd.DataFrame, run_id: str | None, current: str, offered: M
     if run_id and not runs.empty:
         return previous_completed(runs, run_id) or NO_RUN
     return NO_RUN
+
+
+def default_scope(runs: pd.DataFrame) -> str:
+    """All loaded data once the dataset has more than one COMPLETED run; with one (or none), this file."""
+    done = 0 if runs.empty else int((runs["status"] == COMPLETED).sum())
+    return ALL_DATA if done > 1 else THIS_FILE
+
+
+def scoped_keys(reader: DashboardReader, scope: str, run_id: str | None) -> pd.DataFrame:
+    """The grain's key combinations in the scope: the ledger's, the run's (a COMPLETED `run_id`) or none."""
+    if scope == ALL_DATA:
+        return reader.ledger_dimensions()
+    return reader.dimensions(run_id) if run_id else pd.DataFrame()
+
+
+def ledger_state(runs: pd.DataFrame) -> tuple[tuple[object, ...], ...]:
+    """What the current ledger depends on: every run's status and revision (a completion or promotion moves it)."""
+    if runs.empty:
+        return ()
+    return tuple(runs.reindex(columns=["run_id", "status", "revision"]).itertuples(index=False, name=None))
 
 
 def filter_options(keys: pd.DataFrame, dimensions: Sequence[str]) -> dict[str, list[str]]:

@@ -8,7 +8,7 @@ from typing import Any
 from flows.settings import Settings
 from panel_app.access import READ_ONLY, StewardAccess
 from panel_app.data_store import DataStore
-from panel_app.views import analytics, audit, controls, corrections, exceptions, history, quality, stewardship
+from panel_app.views import analytics, audit, controls, corrections, exceptions, history, ledger, quality, stewardship
 from panel_app.views.common import StoreView
 
 
@@ -29,6 +29,9 @@ def card_factories(
             show_tab("Exceptions")
 
     return {
+        "scope": lambda: ledger.ScopeSwitch(store=s),
+        "periods": lambda: ledger.PeriodTotals(store=s),
+        "file_changes": lambda: ledger.FileChanges(store=s),
         "kpis": lambda: analytics.AnalyticsKpis(store=s, show_events=show_events if show_tab else None),
         "trend": lambda: analytics.MeasureTrend(store=s),
         "breakdown_1": lambda: analytics.MeasureBreakdown(store=s, position=0),

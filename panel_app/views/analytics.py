@@ -18,6 +18,7 @@ from panel_app.formatting import format_percent, signed
 from panel_app.metrics import analytics as metrics
 from panel_app.metrics.runs import history_labels
 from panel_app.presentation import Presentation, field_label
+from panel_app.selection import THIS_FILE
 from panel_app.views.common import StoreView, html, live_card, plot, tile, tiles
 from panel_app.views.stewardship import PromotedNote
 from panel_app.views.tables import DataTable
@@ -27,7 +28,8 @@ GRAIN = ("store.grain", "store.compare_grain")
 
 class _AnalyticsCard(StoreView):
     def _compare(self) -> pd.DataFrame | None:
-        return self.ds.compare_grain if self.ds.compare_run_id else None
+        """The comparison run's grain, compared only with a file (the whole ledger is no run's counterpart)."""
+        return self.ds.compare_grain if self.ds.compare_run_id and self.ds.scope == THIS_FILE else None
 
 
 class AnalyticsKpis(_AnalyticsCard):
@@ -165,7 +167,8 @@ class RunComparison(_AnalyticsCard):
         f = store.sidebar_filter()  # the sidebar filters only, no drill-down
         mine = store.reader.exception_counts(store.run_id, "category", f)
         theirs = store.reader.exception_counts(store.compare_run_id, "category", f)
-        return metrics.comparison(store.grain, store.compare_grain, mine, theirs, store.presentation)
+        grain = store.grain if store.scope == THIS_FILE else store.file_grain(store.run_id)  # file against file
+        return metrics.comparison(grain, store.compare_grain, mine, theirs, store.presentation)
 
     def __panel__(self) -> pn.viewable.Viewable:
         hint = pn.pane.Markdown(pn.bind(_comparison_hint, self.ds.param.compare_run_id), margin=(0, 8))

@@ -26,6 +26,7 @@ from panel_app.app import App
 from panel_app.data_store import DataStore
 from panel_app.formatting import format_inr
 from panel_app.reader import Reader
+from panel_app.selection import THIS_FILE
 from tests.conftest import ROOT, throwaway_database
 from tests.integration.helpers import read_table
 
@@ -95,7 +96,8 @@ def filled(
 def make_app(db: FilledDatabase) -> App:
     """A fresh dashboard on the filled database (its own reader: nothing cached from other tests)."""
     settings = Settings(docs_dir=db.docs_dir, prefect_ui_url="http://127.0.0.1:4200")
-    return App(store=DataStore(Reader(db.url, SALES), expectations_dir=ROOT / "expectations"), settings=settings)
+    store = DataStore(Reader(db.url, SALES), expectations_dir=ROOT / "expectations", scope=THIS_FILE)  # per file
+    return App(store=store, settings=settings)
 
 
 def clean_sales(db: FilledDatabase, run_id: str) -> pd.DataFrame:

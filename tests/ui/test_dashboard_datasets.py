@@ -20,6 +20,7 @@ from flows.settings import Settings
 from panel_app.app import App, create_app
 from panel_app.data_store import DataStore
 from panel_app.reader import Reader
+from panel_app.selection import THIS_FILE
 from tests.conftest import ROOT, throwaway_database
 from tests.integration.helpers import read_table
 from tests.ui.bike_rentals import DATASET, HOSTILE_BIKE, HOSTILE_STATION, TITLE, TwoDatasets, fill_two_datasets
@@ -42,7 +43,7 @@ def two(
 
 def make_app(db: TwoDatasets, dataset: str | None = None) -> App:
     """A fresh dashboard on the database (its own reader), optionally opened on a dataset."""
-    store = DataStore(Reader(db.url, "sales"), expectations_dir=db.expectations_dir, dataset=dataset)
+    store = DataStore(Reader(db.url, "sales"), expectations_dir=db.expectations_dir, dataset=dataset, scope=THIS_FILE)
     return App(store=store, settings=Settings(docs_dir=db.docs_dir))
 
 

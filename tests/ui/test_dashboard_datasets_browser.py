@@ -104,6 +104,10 @@ def test_switching_dataset_shows_its_kpis_filters_and_every_tab(
         expect(page.get_by_text("Region (none = all)")).to_be_visible()
         every_tab(page, "sales")
         page.locator("select").first.select_option(label=TITLE)
+        bikes = (two.bikes_first, two.bikes_second)
+        both = sum(read_table(two.url, "clean_bike_rentals", r)["fare"].astype(float).sum() for r in bikes)
+        expect(kpi(page, "fare")).to_have_text(f"€{both:,.2f}", timeout=WAIT_MS)  # two runs: all loaded data
+        page.locator(".bk-btn", has_text="This file").first.click()
         expect(kpi(page, "fare")).to_have_text(fare(two), timeout=WAIT_MS)
         expect(page.get_by_text("Station (none = all)")).to_be_visible()
         expect(page.get_by_text("Bike type (none = all)")).to_be_visible()

@@ -15,6 +15,7 @@ from flows.settings import Settings
 from panel_app.app import TABS, App
 from panel_app.data_store import DataStore
 from panel_app.reader import Reader
+from panel_app.selection import THIS_FILE
 from panel_app.views.analytics import AnalyticsKpis
 from tests.conftest import ROOT
 from tests.integration.helpers import read_table
@@ -35,7 +36,8 @@ def test_a_run_with_promoted_rows_says_so_on_both_tabs_and_leads_to_the_exceptio
     actions = read_table(pipeline_env, "exception_events").set_index("id").loc[promoted["promotion_event_id"], "action"]
     corrected, waived = int((actions == "correct").sum()), int((actions == "waive").sum())
     settings = Settings(docs_dir=tmp_path / "docs", prefect_ui_url="http://127.0.0.1:4200")
-    app = App(store=DataStore(Reader(pipeline_env, "sales"), expectations_dir=ROOT / "expectations"), settings=settings)
+    store = DataStore(Reader(pipeline_env, "sales"), expectations_dir=ROOT / "expectations", scope=THIS_FILE)
+    app = App(store=store, settings=settings)
     app.ds.run_id = runs.first
 
     kpis = app.views["kpis"]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from flows.constants import MISSING, RunStatus
 from flows.dataset import DatasetSpec, SpecError
-from flows.storage.read import RESOLUTION_COLUMNS, ExceptionDimension, ExceptionFilter
+from flows.storage.read import CHANGE_COLUMNS, CHANGES, RESOLUTION_COLUMNS, ExceptionDimension, ExceptionFilter
 from panel_app.ports import DatabaseState
 
 EXCEPTION_COLUMNS = ["source_row", "record_id", "error_category", "error_count"]
@@ -39,6 +39,9 @@ class FakeDataset:
     history: dict[int, pd.DataFrame] = field(default_factory=dict)
     resolutions: pd.DataFrame = field(default_factory=pd.DataFrame)  # RESOLUTION_COLUMNS of runs stewards touched
     resolution_days: pd.DataFrame = field(default_factory=pd.DataFrame)  # day, action, status_after, events
+    ledger: pd.DataFrame | None = None  # the current ledger's grain; None: every COMPLETED run's grain added up
+    changes: dict[str, pd.DataFrame] = field(default_factory=dict)  # CHANGE_COLUMNS rows of a run
+    added: dict[str, int] = field(default_factory=dict)  # rows a run added under new keys
 
 
 @dataclass
@@ -95,7 +98,12 @@ class FakeReader:
 
     def grain(self, run_id: str, dates: tuple[Any, Any] | None = None, *chosen: Sequence[str]) -> pd.DataFrame:
         """The run's grain rows within the dates and chosen values; a missing key reads MISSING."""
-        frame = self._data.grains[run_id].copy()
+        return self._filtered(self._data.grains[run_id], dates, chosen)
+
+    def _filtered(
+        self, frame: pd.DataFrame, dates: tuple[Any, Any] | None, chosen: Sequence[Sequence[str]]
+    ) -> pd.DataFrame:
+        frame = frame.copy()
         date, dimensions = self.spec.analytics.date, self.spec.analytics.grain_dimensions
         if dates:
             frame = frame[frame[date].between(dates[0].isoformat(), dates[1].isoformat())]
@@ -108,6 +116,32 @@ class FakeReader:
     def dimensions(self, run_id: str) -> pd.DataFrame:
         """The key combinations of the run's grain (None where a key is missing)."""
         return self._data.grains[run_id][list(self.spec.analytics.grain)].drop_duplicates()
+
+    def ledger_grain(self, dates: tuple[Any, Any] | None = None, *chosen: Sequence[str]) -> pd.DataFrame:
+        """The ledger's grain rows within the dates and chosen values, filtered as a run's."""
+        self.db.reads.append(("ledger_grain", self.dataset))
+        return self._filtered(self._ledger(), dates, chosen)
+
+    def ledger_dimensions(self) -> pd.DataFrame:
+        """The key combinations of the ledger's grain."""
+        return self._ledger()[list(self.spec.analytics.grain)].drop_duplicates()
+
+    def _ledger(self) -> pd.DataFrame:
+        if self._data.ledger is not None:
+            return self._data.ledger
+        runs = self._data.runs
+        done = runs.loc[runs["status"] == RunStatus.COMPLETED, "run_id"]
+        keys, frames = list(self.spec.analytics.grain), [self._data.grains[r] for r in done if r in self._data.grains]
+        return pd.concat(frames).groupby(keys, dropna=False).sum().reset_index()
+
+    def run_change_counts(self, run_id: str) -> dict[str, int]:
+        """Each kind of change of the run's listed rows, and its added count."""
+        listed = self._data.changes.get(run_id, pd.DataFrame(columns=CHANGE_COLUMNS))["change"].value_counts()
+        return {c: int(listed.get(c, 0)) for c in CHANGES} | {"added": self._data.added.get(run_id, 0)}
+
+    def run_changes(self, run_id: str) -> pd.DataFrame:
+        """The run's listed changed rows."""
+        return self._data.changes.get(run_id, pd.DataFrame(columns=CHANGE_COLUMNS)).copy()
 
     def run_totals(self) -> pd.DataFrame:
         """Each measure's sum and the record count of every COMPLETED run."""

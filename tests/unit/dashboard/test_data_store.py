@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from flows.constants import MISSING
 from panel_app.data_store import DataStore
 from panel_app.ports import DatabaseState
+from panel_app.selection import ALL_DATA, THIS_FILE
 from tests.unit.dashboard.conftest import LAB, TEA
 from tests.unit.dashboard.fakes import FakeDatabase, FakeDataset, FakeReader
 from tests.unit.dashboard.frames import run, runs
@@ -112,13 +114,18 @@ def test_drill_down_search_and_filters_go_back_to_the_first_page_and_into_the_ex
     assert f.missing_values == ("",) and store.sidebar_filter().value is None
 
 
-def test_switching_dataset_reads_its_runs_spec_and_filters(store: DataStore) -> None:
-    """It reads the lab assays' runs, dimension, measures and controls, with no leftover filter."""
+def test_switching_dataset_reads_its_runs_spec_and_filters(db: FakeDatabase) -> None:
+    """It reads the lab assays' runs, dimension, measures and controls, with no leftover filter, and opens them on
+    all loaded data (they have two COMPLETED runs)."""
+    store = DataStore(FakeReader(db, TEA))
     store.set_filter("region", ["North"])
     store.dataset = LAB
     assert store.run_id == "lab-2" and store.compare_run_id == "lab-1"
     assert store.options == {"site": ["Basel", "Bern", MISSING]} and store.filters == {}
     assert [m.name for m in store.presentation.measures] == ["price", "minutes", "price_per_minute"]
+    both = sum(lab().grains[r]["price"].sum() for r in ("lab-1", "lab-2"))
+    assert store.scope == ALL_DATA and store.grain["price"].sum() == pytest.approx(both)  # two COMPLETED runs
+    store.scope = THIS_FILE
     assert store.grain["price"].sum() == lab().grains["lab-2"]["price"].sum()
     assert store.rules["rule"].tolist() == ["price_is_amount", "site_known", "sample_id_unique"]
 
