@@ -37,7 +37,7 @@ bench-steward: venv
 	$(BIN)/python tests/bench_steward.py $(BENCH_ARGS)
 
 ## bench-ledger: the pipeline on a 1M-row file against an empty ledger and a 10M-row one seeded by SQL, on PostgreSQL
-## (about 20 min; quick check: BENCH_ARGS="--ledger-rows 1000000 --file-rows 100000")
+## (7 to 12 min on 2 cores; quick check: BENCH_ARGS="--ledger-rows 1000000 --file-rows 100000")
 bench-ledger: venv
 	$(BIN)/python tests/bench_ledger.py $(BENCH_ARGS)
 
