@@ -8,7 +8,7 @@ SAMPLE := data/sample_sales.csv
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test test-unit lint venv clean-data deploy-local dashboard dashboard-steward bench bench-steward
+.PHONY: demo test test-unit lint venv clean-data deploy-local dashboard dashboard-steward bench bench-steward bench-ledger
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ bench: venv
 ## bench-steward: steward actions one at a time, then ~10,000 corrections in one replay, on SQLite and PostgreSQL
 bench-steward: venv
 	$(BIN)/python tests/bench_steward.py $(BENCH_ARGS)
+
+## bench-ledger: the pipeline on a 1M-row file against an empty ledger and a 10M-row one seeded by SQL, on PostgreSQL
+## (7 to 12 min on 2 cores; quick check: BENCH_ARGS="--ledger-rows 1000000 --file-rows 100000")
+bench-ledger: venv
+	$(BIN)/python tests/bench_ledger.py $(BENCH_ARGS)
 
 ## dashboard: the Panel dashboard on http://127.0.0.1:5006 (DASHBOARD_DATABASE_URL, else DATABASE_URL); offline
 dashboard: venv

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
+    BigInteger,
     Text,
     any_,
     bindparam,
@@ -43,6 +44,7 @@ from flows.storage.tables import dataset_tables
 
 QUANTUM = Decimal("0.000001")
 EARLIER = ["key", "earlier_record", "earlier_run", "earlier_source", "earlier_row"]  # who loaded a key first
+SOURCES = ["earlier_record", "earlier_source", "earlier_row"]  # an earlier record's raw row: which file, which row
 
 
 class LedgerRecords(LedgerTotals):
@@ -56,20 +58,26 @@ class LedgerRecords(LedgerTotals):
             self._conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
 
     def matches(self, spec: DatasetSpec, keys: Sequence[str]) -> pd.DataFrame:
-        """The current rows whose key is one of `keys`: EARLIER columns, then the spec's columns typed."""
+        """The current rows whose key is one of `keys`: EARLIER columns, then the spec's columns typed.
+
+        Two queries: the keys' current rows (by the key's index), then the raw rows of those few. As one join, the
+        planner expects every key to match and reads the whole raw table for them (seconds a chunk at 10M rows)."""
         tables = dataset_tables(spec)
         clean, raw, runs = tables.clean, tables.raw, PipelineRun
         key = clean.c[spec.business_key]
         stmt = (
-            select(key.label("key"), clean.c.record_id, clean.c.run_id, raw.c.source_name, raw.c.source_row)
+            select(key.label("key"), clean.c.record_id, clean.c.run_id)
             .add_columns(*_as_text(clean, spec))
             .join(runs, runs.run_id == clean.c.run_id)
-            .join(raw, raw.c.id == clean.c.record_id)
             .where(runs.status == RunStatus.COMPLETED, clean.c[SUPERSEDED_BY].is_(None))
-            .where(self._key_in(key, keys))
+            .where(self._one_of(key, keys, Text))
         )
         rows = self._conn.execute(stmt).all() if len(keys) else []
-        frame = _iso_dates(pd.DataFrame(rows, columns=[*EARLIER, *_values(spec)], dtype=object), spec)
+        found = pd.DataFrame(rows, columns=[*EARLIER[:3], *_values(spec)], dtype=object)
+        ids = found["earlier_record"].tolist()
+        origin = select(raw.c.id, raw.c.source_name, raw.c.source_row).where(self._one_of(raw.c.id, ids, BigInteger))
+        came = pd.DataFrame(self._conn.execute(origin).all() if ids else [], columns=SOURCES, dtype=object)
+        frame = _iso_dates(found.merge(came, on="earlier_record", how="left"), spec)
         return pd.concat([frame[EARLIER], stored_as_typed(frame, spec)[spec.column_names]], axis=1)
 
     def supersede(self, spec: DatasetSpec, run_id: str, replaced_by: dict[int, int]) -> pd.DataFrame:
@@ -128,15 +136,15 @@ class LedgerRecords(LedgerTotals):
         )
         return [str(k) for k in self._conn.execute(stmt).scalars()]
 
-    def _key_in(self, key: Any, keys: Sequence[str]) -> Any:
-        """`key` is one of `keys`, as one bound parameter however many keys there are: an array on PostgreSQL,
-        a JSON list on SQLite (IN lists would need a query per few thousand keys)."""
+    def _one_of(self, column: Any, values: Sequence[Any], kind: Any) -> Any:
+        """`column` is one of `values`, as one bound parameter however many there are: an array on PostgreSQL,
+        a JSON list on SQLite (IN lists would need a query per few thousand values)."""
         if self._conn.dialect.name == "postgresql":
-            return key == any_(bindparam("keys", list(keys), type_=ARRAY(Text)))
+            return column == any_(bindparam("values", list(values), type_=ARRAY(kind)))
         listed: Any = select(literal_column("value")).select_from(
-            func.json_each(bindparam("keys", json.dumps(list(keys))))
+            func.json_each(bindparam("values", json.dumps(list(values))))
         )
-        return key.in_(listed.scalar_subquery())
+        return column.in_(listed.scalar_subquery())
 
 
 def _flag(condition: Any) -> Any:
