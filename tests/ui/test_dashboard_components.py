@@ -26,7 +26,7 @@ from panel_app.app import App
 from panel_app.data_store import DataStore
 from panel_app.formatting import format_inr
 from panel_app.reader import Reader
-from panel_app.selection import THIS_FILE
+from panel_app.selection import ALL_DATA, THIS_FILE
 from tests.conftest import ROOT, throwaway_database
 from tests.integration.helpers import read_table
 
@@ -232,7 +232,7 @@ def test_controls_and_quality_match_validation_results(filled: FilledDatabase) -
     results = read_table(filled.url, "validation_results", filled.second)
     failed = results.dropna(subset=["record_id"]).groupby("rule_name")["record_id"].nunique()
     run = read_table(filled.url, "pipeline_runs", filled.second).iloc[0]
-    assert len(controls) == 23
+    assert len(controls) == 24  # the sales suite's rules, the ledger rule included
     record_rules = controls[controls["scope"] == "record"]
     assert (record_rules["checked"] == run["raw_count"]).all()
     assert record_rules["failed"].to_dict() == failed.reindex(record_rules.index, fill_value=0).to_dict()
@@ -327,6 +327,10 @@ def test_a_running_run_is_listed_as_in_progress_and_its_rows_never_read(filled: 
     assert latest["status"] == "RUNNING" and pd.isna(latest["raw"])
     assert latest["reason"] == "in progress: its results appear once it completes"
     app.ds.run_id = "running-run"
+    assert app.ds.scope == ALL_DATA  # the ledger: COMPLETED runs only, never the running run's stray analytics
+    current = read_table(filled.url, "current_clean_sales")["revenue"].astype(float).sum()
+    assert app.ds.grain["revenue"].sum() == pytest.approx(current)
+    app.ds.scope = THIS_FILE
     assert not app.ds.has_results and app.ds.grain.empty
     assert "in progress" in app.banner.markup()
     assert app.views["stage_events"].frame().empty
