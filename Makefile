@@ -28,18 +28,20 @@ demo: venv
 deploy-local: venv
 	$(BIN)/python -m flows.local_stack up
 
-## bench: the pipeline on 5k/100k/1M rows on PostgreSQL and SQLite vs the seed-style baseline (BENCH_ARGS=--huge for 10M)
+## bench: the pipeline on 5k/100k/1M rows on PostgreSQL and SQLite vs the seed-style baseline (BENCH_ARGS=--huge for 10M),
+## then the ledger's targets (bench-ledger, LEDGER_ARGS)
 bench: venv
 	$(BIN)/python tests/benchmark.py $(BENCH_ARGS)
+	$(BIN)/python tests/bench_ledger.py $(LEDGER_ARGS)
 
 ## bench-steward: steward actions one at a time, then ~10,000 corrections in one replay, on SQLite and PostgreSQL
 bench-steward: venv
 	$(BIN)/python tests/bench_steward.py $(BENCH_ARGS)
 
 ## bench-ledger: the pipeline on a 1M-row file against an empty ledger and a 10M-row one seeded by SQL, on PostgreSQL
-## (7 to 12 min on 2 cores; quick check: BENCH_ARGS="--ledger-rows 1000000 --file-rows 100000")
+## (7 to 12 min on 2 cores; quick check: LEDGER_ARGS="--ledger-rows 1000000 --file-rows 100000")
 bench-ledger: venv
-	$(BIN)/python tests/bench_ledger.py $(BENCH_ARGS)
+	$(BIN)/python tests/bench_ledger.py $(LEDGER_ARGS)
 
 ## dashboard: the Panel dashboard on http://127.0.0.1:5006 (DASHBOARD_DATABASE_URL, else DATABASE_URL); offline
 dashboard: venv

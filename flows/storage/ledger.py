@@ -122,15 +122,17 @@ class LedgerRecords(LedgerTotals):
     def late_repeats(self, spec: DatasetSpec, run_id: str, since: dt.datetime) -> list[str]:
         """Keys of the run's clean rows that a run COMPLETED since `since` also made current (two runs of the
         dataset loading the same key at the same time: each checked its keys before the other finished)."""
+        runs = PipelineRun
+        finished = select(runs.run_id).where(runs.dataset == spec.name, runs.status == RunStatus.COMPLETED)
+        meanwhile = list(self._conn.execute(finished.where(runs.ended_at >= since, runs.run_id != run_id)).scalars())
+        if not meanwhile:  # the usual case: no other run finished while this one ran; nothing to join
+            return []
         clean = dataset_tables(spec).clean
-        mine, other, runs = clean.alias("mine"), clean.alias("other"), PipelineRun
-        key = spec.business_key
+        mine, other, key = clean.alias("mine"), clean.alias("other"), spec.business_key
         stmt = (
             select(mine.c[key])
             .join(other, other.c[key] == mine.c[key])
-            .join(runs, runs.run_id == other.c.run_id)
-            .where(mine.c.run_id == run_id, other.c.run_id != run_id, runs.status == RunStatus.COMPLETED)
-            .where(runs.ended_at >= since, other.c[SUPERSEDED_BY].is_(None))
+            .where(mine.c.run_id == run_id, other.c.run_id.in_(meanwhile), other.c[SUPERSEDED_BY].is_(None))
             .where(func.coalesce(mine.c[SUPERSEDES], -1) != other.c.record_id)
             .limit(5)
         )
