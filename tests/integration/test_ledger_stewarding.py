@@ -107,3 +107,32 @@ def read_statuses(url: str, run_id: str, template: pd.DataFrame) -> list[str]:
     """The status of each exception of the template, in its order."""
     exceptions = read_table(url, "exceptions", run_id).set_index("id")
     return [str(exceptions.loc[int(i), "status"]) for i in template["exception_id"]]
+
+
+def test_under_supersede_a_corrected_row_replaces_the_ledger_row_it_repeats(
+    pipeline_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later file's row that fails another rule is an exception; once corrected, it is checked against the ledger
+    like a file's row, and under supersede it replaces the earlier row, with lineage and the aggregates adjusted."""
+    from tests.integration.test_ledger import use_policy
+
+    use_policy(tmp_path, monkeypatch, "supersede")
+    url = pipeline_env
+    first = run_pipeline(source=str(write_csv(tmp_path / "monday.csv", make_frame(3)))).run_id
+    later = pd.DataFrame([make_row(order_id="ORD-0000002", revenue="-500.00", region="East")])
+    second = run_pipeline(source=str(write_csv(tmp_path / "tuesday.csv", later)))
+    assert second.exceptions_by_category == {"BUSINESS_RULE_VIOLATION": 1}
+    template = export_template(tmp_path, second.run_id)
+    apply_actions(
+        tmp_path, "fix.csv", template, {"ORD-0000002": {"action": "correct", "note": "sign", "revenue": "500.00"}}
+    )
+    clean = read_table(url, "clean_sales").set_index("record_id")
+    old = clean[(clean["run_id"] == first) & (clean["order_id"] == "ORD-0000002")].iloc[0]
+    new = clean[(clean["run_id"] == second.run_id) & (clean["order_id"] == "ORD-0000002")]
+    assert len(new) == 1 and new["supersedes_record_id"].iloc[0] == old.name
+    assert old["superseded_by_record_id"] == new.index[0]
+    current = read_table(url, "current_clean_sales").set_index("order_id")
+    assert len(current) == 3 and current.loc["ORD-0000002", "region"] == "East"
+    stored, computed = ledger_figures(url)
+    assert stored == computed and stored["East revenue"] == Decimal("500.00")
+    assert ledger_main(["check"]) == 0
