@@ -91,5 +91,15 @@ def run_dimensions(conn: Connection, run_id: str, grain: Sequence[str]) -> pd.Da
 
 
 def ledger_dimensions(conn: Connection, dataset: str, grain: Sequence[str]) -> pd.DataFrame:
-    """The distinct key combinations of the dataset's current ledger at the grain; a missing key is NULL."""
-    return _dimensions(conn, LedgerSummary, LedgerSummary.dataset == dataset, grain)
+    """The values each grain key takes in the dataset's current ledger, a missing key as NULL: what the filter
+    options and the date bounds need. Not their combinations (a year of days times every region and product is
+    thousands of rows to fetch for a handful of values): each column lists its distinct values, and the shorter
+    columns repeat their last value to fill the frame."""
+    t = LedgerSummary
+    where = (t.dataset == dataset, t.breakdown == breakdown_name(tuple(grain)), t.measure == RECORD_COUNT)
+    columns = {
+        name: [row[0] for row in conn.execute(select(key).where(*where).distinct().order_by(key))]
+        for key, name in zip(_grain_keys(grain, t), grain, strict=True)
+    }
+    longest = max((len(values) for values in columns.values()), default=0)
+    return pd.DataFrame({name: values + values[-1:] * (longest - len(values)) for name, values in columns.items()})
