@@ -19,7 +19,7 @@ import param
 from panel_app import selection
 from panel_app.exception_state import ExceptionState
 from panel_app.metrics.quality import CONTROL_COLUMNS, controls_table, rules_frame
-from panel_app.metrics.runs import COMPLETED, default_run, run_label
+from panel_app.metrics.runs import COMPLETED, RunRows, default_run, run_labels
 from panel_app.ports import DashboardReader, DatabaseState
 from panel_app.presentation import NO_DATASET, Presentation, presentation
 from panel_app.selection import ALL_DATA, NO_RUN, SCOPES, THIS_FILE
@@ -58,7 +58,7 @@ class DataStore(ExceptionState):
         self._loaded: tuple[object, ...] = ()
         self._full_dates: tuple[dt.date, dt.date] | None = None
         self._rules = rules_frame(())
-        self._rows: dict[str, pd.Series] = {}
+        self._rows = RunRows(pd.DataFrame())
         self._default_scope = "scope" not in params  # a scope given at creation stays; else each dataset's default
         self._scoped: str | None = None  # the dataset whose default scope was chosen (once: then it is the user's)
         self.reload()
@@ -97,9 +97,9 @@ class DataStore(ExceptionState):
         chosen = self.run_id if keep else (default_run(runs) if not runs.empty else None)
         # The runs first: a run selector on screen picks one of the new options at once, and that run
         # must be found in `runs` (else its cards would be drawn as "no results" and left so).
-        self._rows = {str(r["run_id"]): r for _, r in runs.iterrows()}  # every card asks for its run's row
+        self._rows = RunRows(runs)  # every card asks for its run's row
         self.runs = runs
-        self.param.run_id.objects = {run_label(r): r["run_id"] for _, r in runs.iterrows()}
+        self.param.run_id.objects = dict(zip(run_labels(runs), runs["run_id"] if not runs.empty else [], strict=True))
         if self._default_scope and self.dataset != self._scoped:  # the run change below reads and loads once
             self.scope = selection.default_scope(runs)
             self._scoped = self.dataset
@@ -151,7 +151,7 @@ class DataStore(ExceptionState):
         """Re-read after a steward action, keeping the selection: the run list (revisions, clean counts), results."""
         self.reader.refresh()
         runs = self.reader.runs() if self.dataset else pd.DataFrame()
-        self._rows = {str(r["run_id"]): r for _, r in runs.iterrows()}
+        self._rows = RunRows(runs)
         self.runs = runs
         was_full, options = self.date_range == self._full_dates, self._read_bounds()
         self.param.update(options=options, **({"date_range": self._full_dates} if was_full else {}))

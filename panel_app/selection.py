@@ -10,7 +10,7 @@ import pandas as pd
 from flows.constants import MISSING, RECORD_COUNT
 from flows.dataset import SpecError
 from flows.storage.read import ExceptionFilter
-from panel_app.metrics.runs import COMPLETED, previous_completed, run_label
+from panel_app.metrics.runs import COMPLETED, previous_completed, run_labels
 from panel_app.ports import DashboardReader
 from panel_app.presentation import Presentation
 
@@ -29,7 +29,8 @@ def first_dataset(names: Sequence[str], preferred: str | None) -> str | None:
 def compare_choices(runs: pd.DataFrame, run_id: str | None) -> dict[str, str]:
     """The comparison selector's options: no comparison, then every other COMPLETED run by label."""
     done = runs[runs["status"] == COMPLETED] if not runs.empty else runs
-    others = {run_label(r): str(r["run_id"]) for _, r in done.iterrows() if r["run_id"] != run_id}
+    ids: list[str] = done["run_id"].astype(str).tolist() if not done.empty else []
+    others = {label: i for label, i in zip(run_labels(done), ids, strict=True) if i != run_id}
     return {"(no comparison)": NO_RUN, **others}
 
 

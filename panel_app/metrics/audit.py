@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from panel_app.metrics.runs import short_label
+from panel_app.metrics.runs import short_labels
 
 
 def stage_table(events: pd.DataFrame) -> pd.DataFrame:
@@ -34,5 +34,5 @@ def stage_matrix(durations: pd.DataFrame, runs: pd.DataFrame, last: int = 20) ->
     order = list(dict.fromkeys(durations["stage"]))
     shown = runs[runs["run_id"].isin(matrix.index)].sort_values("started_at").tail(last)
     matrix = matrix.reindex(index=shown["run_id"], columns=order).fillna(0).round(3)
-    matrix.index = [f"{short_label(r)} {r['status']}" for _, r in shown.iterrows()]
+    matrix.index = [f"{label} {status}" for label, status in zip(short_labels(shown), shown["status"], strict=True)]
     return matrix

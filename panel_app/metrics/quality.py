@@ -9,7 +9,7 @@ import pandas as pd
 from flows.constants import ControlType
 from flows.dataset import Rule
 from panel_app.formatting import sparkline
-from panel_app.metrics.runs import completed, short_label
+from panel_app.metrics.runs import completed, short_labels
 
 HISTORY = 10
 CONTROL_COLUMNS = (
@@ -73,7 +73,7 @@ def quality_history(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "run_id": done["run_id"],
-            "label": [short_label(r) for _, r in done.iterrows()],
+            "label": short_labels(done),
             "started_at": done["started_at"],
             "raw": done["raw_count"],
             "clean": done["clean_count"],
@@ -90,5 +90,5 @@ def failure_rates(rules: pd.DataFrame, failures: pd.DataFrame, runs: pd.DataFram
     record_rules = rules.loc[rules["scope"] == "record", "rule"]
     matrix = failed_matrix(failures).reindex(index=record_rules, columns=done["run_id"]).fillna(0)
     rates = 100 * matrix / done.set_index("run_id")["raw_count"].astype(float).where(lambda s: s > 0)
-    rates.columns = [short_label(r) for _, r in done.iterrows()]
+    rates.columns = short_labels(done)
     return rates.round(2)
