@@ -62,6 +62,8 @@ def check_dataset(spec: DatasetSpec) -> None:
     if date is None or date.type != "date" or not date.required:
         raise SpecError(f"dataset {spec.name}: analytics.date {spec.analytics.date} must be a required date column")
     _check_decimals(spec)
+    if spec.alerts.max_quarantined_amount is not None and spec.headline_measure is None:
+        raise SpecError(f"dataset {spec.name}: alerts.max_quarantined_amount needs an analytics measure to sum")
     if "" not in spec.missing_values:
         raise SpecError(f"dataset {spec.name}: missing_values must include the empty string")
 
