@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flows.suite import SpecError
+from flows.suite import SpecError, one_of
 
 ALERT_KEYS = frozenset(
     {
@@ -24,7 +24,8 @@ ALERT_KEYS = frozenset(
         "anomalies",
     }
 )
-ANOMALY_KEYS = frozenset({"history", "min_history", "z", "tolerance", "rate_floor"})
+ANOMALY_KEYS = frozenset({"history", "min_history", "z", "tolerance", "rate_floor", "measure_direction"})
+DIRECTIONS = ("both", "low", "high")  # which side of its range a value must leave to fire
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class AnomalySpec:
     z: float = 3.5  # a value further than z robust standard deviations (1.4826 x MAD) from the median fires
     tolerance: float = 0.2  # MAD = 0 (a constant history): the range is the median +/- this share of it
     rate_floor: float = 0.01  # rates: the range is never narrower than +/- this (one percentage point)
+    measure_direction: str = "both"  # headline measure metrics fire below their range (low), above (high) or both
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,11 @@ def parse_alerts(doc: Any, dataset: str) -> AlertSpec:
             z=_positive(anomalies.get("z", defaults.z), f"{where}.anomalies.z"),
             tolerance=_positive(anomalies.get("tolerance", defaults.tolerance), f"{where}.anomalies.tolerance"),
             rate_floor=_rate(anomalies.get("rate_floor", defaults.rate_floor), f"{where}.anomalies.rate_floor") or 0.0,
+            measure_direction=one_of(
+                anomalies.get("measure_direction", defaults.measure_direction),
+                DIRECTIONS,
+                f"{where}.anomalies.measure_direction",
+            ),
         ),
     )
     _check_consistent(spec, where)

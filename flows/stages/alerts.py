@@ -65,6 +65,11 @@ def rate_floors(metrics: Iterable[str], floor: float) -> dict[str, float]:
     return {m: floor for m in metrics if m == EXCEPTION_RATE or m.startswith(FAILURE_RATE)}
 
 
+def measure_directions(metrics: Iterable[str], measure: str | None, direction: str) -> dict[str, str]:
+    """The headline measure's metrics among `metrics`, each with the side of its range it fires on."""
+    return {m: direction for m in metrics if measure is not None and m.startswith(f"{measure}:")}
+
+
 def quarantined_amount(raw_rows: Sequence[str], names: Sequence[str]) -> float:
     """The sum of one measure over quarantined rows (their raw JSON), as received: values that do not parse as a
     number are left out. `names` are the keys the measure may have in the JSON (field name, source header)."""

@@ -64,10 +64,12 @@ def detect_anomalies(
     history: pd.DataFrame,
     rules: AnomalySpec,
     floors: Mapping[str, float] | None = None,
+    directions: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """The metrics of one run that lie outside their expected range.
 
     `history` has one row per earlier run and metric (columns run_id, metric, value), the runs to compare with.
+    `directions` limits a metric to firing below its range ("low") or above it ("high"); the default is both.
     """
     runs = list(dict.fromkeys(history["run_id"]))
     if len(runs) < rules.min_history:
@@ -79,7 +81,8 @@ def detect_anomalies(
     for metric in metrics:
         value = float(current.get(metric, 0.0))
         bounds = expected_range(wide.loc[metric].to_numpy(dtype=float), rules, (floors or {}).get(metric, 0.0))
-        if bounds.holds(value):
+        side = (directions or {}).get(metric, "both")
+        if bounds.holds(value) or (side == "low" and value > bounds.high) or (side == "high" and value < bounds.low):
             continue
         found.append(
             Finding(

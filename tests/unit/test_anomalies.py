@@ -76,3 +76,12 @@ def test_a_metric_missing_on_either_side_counts_as_zero() -> None:
         f.metric: f.value for f in detect_anomalies({"rows_received": 1.0, "revenue:region=Mars": 5.0}, history, RULES)
     }
     assert found == {"revenue:region=North": 0.0, "revenue:region=Mars": 5.0}
+
+
+def test_a_low_only_metric_ignores_a_spike_but_not_a_drop() -> None:
+    """With direction "low" (the shipped specs' headline measure), a big order's spike is quiet, a collapse fires."""
+    values = [100.0, 102.0, 98.0, 101.0, 99.0, 103.0, 97.0, 100.0]
+    history, low = history_of("revenue:total", values), {"revenue:total": "low"}
+    assert detect_anomalies({"revenue:total": 400.0}, history, RULES, directions=low) == []
+    (finding,) = detect_anomalies({"revenue:total": 20.0}, history, RULES, directions=low)
+    assert finding.metric == "revenue:total" and finding.value == 20.0
