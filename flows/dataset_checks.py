@@ -23,6 +23,7 @@ SHARED_TABLES = (
     "analytics_summary",
     "ledger_summary",
     "id_blocks",
+    "alerts",
 )
 LEDGER_EXPECTATION = "expect_column_values_to_not_be_in_set"  # its value_set: this file's keys already loaded
 MAX_PRECISION, MAX_RATIO_PRECISION = 18, 15  # decimals are typed as int64 minor units; ratios via float64
