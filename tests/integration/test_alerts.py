@@ -82,3 +82,27 @@ def test_a_rejected_run_records_its_finding(pipeline_env: str, tmp_path: Path) -
     (finding,) = alerts_of(pipeline_env, summary.run_id).to_dict("records")
     assert (finding["kind"], finding["metric"], finding["expected"]) == ("run_rejected", "run_status", "COMPLETED")
     assert finding["details"]["reason"] == "missing required columns: revenue"
+
+
+def test_a_failed_run_records_its_finding(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A run that cannot reconcile ends FAILED and still records a run_failed alert with the masked reason."""
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    from flows.dataset import load_dataset
+    from flows.storage.engine import get_engine
+    from flows.storage.uow import SqlUnitOfWork
+    from tests.factories import EXPECTATIONS_DIR
+
+    engine = get_engine(sqlite_url)
+    with SqlUnitOfWork(engine) as uow:
+        uow.prepare(load_dataset("sales", EXPECTATIONS_DIR))
+    with engine.begin() as conn:  # sabotage: every clean row disappears as soon as it is written
+        conn.exec_driver_sql(
+            "CREATE TRIGGER lose_rows AFTER INSERT ON clean_sales "
+            "BEGIN DELETE FROM clean_sales WHERE record_id = NEW.record_id; END"
+        )
+    with pytest.raises(Exception, match="neither clean_sales nor exceptions"):
+        run_pipeline(source=str(write_csv(tmp_path / "ok.csv", make_frame(3))))
+    (finding,) = read_table(sqlite_url, "alerts").to_dict("records")
+    details = json.loads(finding["details"]) if isinstance(finding["details"], str) else finding["details"]
+    assert (finding["kind"], finding["metric"], details["status"]) == ("run_failed", "run_status", "FAILED")
+    assert details["reason"].startswith("ReconciliationFailed")
