@@ -85,6 +85,15 @@ LINEAGE_COLUMNS = ("promoted_from_exception_id", "promotion_event_id")  # clean 
 SUPERSEDES, SUPERSEDED_BY, SUPERSEDED_IN = "supersedes_record_id", "superseded_by_record_id", "superseded_in_run_id"
 
 
+class AlertKind(StrEnum):
+    """What an alert finding is about (alerts.kind; the event name is sales-pipeline.alert.<event name>)."""
+
+    THRESHOLD = "threshold"  # a fixed threshold of the dataset spec was crossed
+    ANOMALY = "anomaly"  # a run metric far outside the trailing runs' range
+    RUN_REJECTED = "run_rejected"
+    RUN_FAILED = "run_failed"
+
+
 class KeyConflict(StrEnum):
     """A dataset spec's `key_conflict`: what a later file's row with a loaded key but other content does."""
 

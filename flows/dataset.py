@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
+from flows.alert_spec import AlertSpec, parse_alerts
 from flows.constants import KeyConflict
 from flows.dataset_checks import check_dataset
 from flows.suite import (  # noqa: F401  (re-exported: the dataset API)
@@ -90,6 +91,12 @@ class DatasetSpec:
     analytics: AnalyticsSpec
     missing_values: tuple[str, ...] = ("",)  # values that mean "no value" (validated as null)
     key_conflict: str = KeyConflict.QUARANTINE  # a later file's row with a loaded key and other content
+    alerts: AlertSpec = field(default_factory=AlertSpec)  # thresholds and the anomaly method (flows/alert_spec.py)
+
+    @property
+    def headline_measure(self) -> str | None:
+        """The first analytics measure (revenue for sales): what amounts in alerts are sums of."""
+        return self.analytics.measures[0] if self.analytics.measures else None
 
     @property
     def ledger_rule(self) -> Rule | None:
@@ -181,4 +188,5 @@ def _parse_dataset(doc: dict[str, Any], expectations_dir: Path) -> DatasetSpec:
         analytics=analytics,
         missing_values=tuple(str(v) for v in doc.get("missing_values", [""])),
         key_conflict=one_of(doc.get("key_conflict", KeyConflict.QUARANTINE), tuple(KeyConflict), "key_conflict"),
+        alerts=parse_alerts(doc.get("alerts"), doc["name"]),
     )

@@ -23,6 +23,7 @@ SHARED_TABLES = (
     "analytics_summary",
     "ledger_summary",
     "id_blocks",
+    "alerts",
 )
 LEDGER_EXPECTATION = "expect_column_values_to_not_be_in_set"  # its value_set: this file's keys already loaded
 MAX_PRECISION, MAX_RATIO_PRECISION = 18, 15  # decimals are typed as int64 minor units; ratios via float64
@@ -62,6 +63,8 @@ def check_dataset(spec: DatasetSpec) -> None:
     if date is None or date.type != "date" or not date.required:
         raise SpecError(f"dataset {spec.name}: analytics.date {spec.analytics.date} must be a required date column")
     _check_decimals(spec)
+    if spec.alerts.max_quarantined_amount is not None and spec.headline_measure is None:
+        raise SpecError(f"dataset {spec.name}: alerts.max_quarantined_amount needs an analytics measure to sum")
     if "" not in spec.missing_values:
         raise SpecError(f"dataset {spec.name}: missing_values must include the empty string")
 

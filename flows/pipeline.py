@@ -11,6 +11,7 @@ from pathlib import Path
 
 from prefect import flow
 
+from flows.constants import RunStatus
 from flows.records import RunContext, RunSummary
 from flows.sources.files import SourceRejected
 from flows.startup import configure_process
@@ -23,10 +24,11 @@ from flows.tasks import (
     open_run,
     process_chunks,
     publish_report,
+    raise_alerts,
     reject_run,
     run_alive,
 )
-from flows.tasks.common import RunFailed
+from flows.tasks.common import RunFailed, masked_error
 
 
 def _flow_run_name() -> str:
@@ -56,7 +58,9 @@ def run_pipeline(
                 summary = _stages(run, task_runner)
             except Exception as error:
                 fail_run(run, error)
+                raise_alerts(run, RunStatus.FAILED, masked_error(error))
                 raise
+            raise_alerts(run, summary.status, summary.reason)
             publish_report(run, summary)
             return summary
     # Drivers echo parts of the URL in their errors, and Prefect logs and stores what a flow raises.

@@ -39,7 +39,7 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['alembic_version', 'pipeline_runs', 'raw_sales', 'validation_results', 'clean_sales',
                              'exceptions', 'audit_log', 'analytics_summary', 'id_blocks', 'exception_events',
-                             'ledger_summary'] LOOP
+                             'ledger_summary', 'alerts'] LOOP
         IF to_regclass(format('public.%I', t)) IS NOT NULL THEN
             EXECUTE format('ALTER TABLE public.%I OWNER TO pipeline_writer', t);
         END IF;

@@ -5,6 +5,7 @@ one function and log what it returns; any function can run in another process or
 machine given its arguments (`process_chunk` is the one that does, once per chunk).
 """
 
+from flows.service.alerts import mark_notified, record_run_alerts, record_run_ending
 from flows.service.chunks import process_chunk
 from flows.service.docs import build_docs
 from flows.service.outcomes import fail_run, finalize_run, reject_run
@@ -22,9 +23,12 @@ __all__ = [
     "fail_run",
     "finalize_run",
     "find_earlier_run",
+    "mark_notified",
     "open_run",
     "plan_file",
     "process_chunk",
+    "record_run_alerts",
+    "record_run_ending",
     "record_skipped",
     "reject_run",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flows.constants import VALUE_PRECISION, VALUE_SCALE
@@ -163,6 +163,25 @@ class LedgerSummary(Base):
     key_3: Mapped[str | None] = mapped_column(Text)
     measure: Mapped[str] = mapped_column(String(64))
     value: Mapped[Decimal] = mapped_column(Numeric(VALUE_PRECISION, VALUE_SCALE))
+
+
+class Alert(Base):
+    """One finding about a run: a threshold crossed, an anomaly, a rejected or failed run; and whether its Prefect
+    event went out (notified NULL: not attempted yet)."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    dataset: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # flows.constants.AlertKind
+    metric: Mapped[str] = mapped_column(String(200))
+    value: Mapped[float | None] = mapped_column(Float)
+    expected: Mapped[str] = mapped_column(Text)  # "<= 0.25" or "800 to 1,200"
+    details: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    notified: Mapped[bool | None] = mapped_column(Boolean)
+    notify_error: Mapped[str | None] = mapped_column(Text)
 
 
 class IdBlock(Base):

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 
 from flows.constants import LockKey
 from flows.dataset import DatasetSpec
+from flows.storage.alerts import AlertRecords
 from flows.storage.exceptions import ExceptionRecords
 from flows.storage.ledger import LedgerRecords
 from flows.storage.migrate import upgrade
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
     records: DatasetRecords
     exceptions: ExceptionRecords
     ledger: LedgerRecords
+    alerts: AlertRecords
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -38,6 +40,7 @@ class SqlUnitOfWork:
         self._connection.begin()
         self.runs, self.records = RunRecords(self._connection), DatasetRecords(self._connection)
         self.exceptions, self.ledger = ExceptionRecords(self._connection), LedgerRecords(self._connection)
+        self.alerts = AlertRecords(self._connection)
         return self
 
     def __exit__(

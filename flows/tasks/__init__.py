@@ -1,5 +1,6 @@
 """Thin Prefect tasks: open a unit of work, call one service function, log what it returns."""
 
+from flows.tasks.alerts import raise_alerts
 from flows.tasks.chunk import process_chunk
 from flows.tasks.common import file_lock, run_alive
 from flows.tasks.run import (
@@ -25,6 +26,7 @@ __all__ = [
     "process_chunk",
     "process_chunks",
     "publish_report",
+    "raise_alerts",
     "reject_run",
     "run_alive",
 ]

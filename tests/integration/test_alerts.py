@@ -1,0 +1,108 @@
+"""Alerts of whole runs under the Prefect test harness, on SQLite and PostgreSQL: thresholds, anomalies, endings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from flows.generate import DefectRates, generate_sales, write_generated
+from flows.pipeline import run_pipeline
+from tests.factories import make_frame, write_csv
+from tests.integration.helpers import read_table
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+ORDINARY_RUNS, ROWS = 10, 1000
+
+
+def generated(
+    tmp_path: Path, name: str, rows: int, seed: int, first_order: int, rates: DefectRates | None = None
+) -> str:
+    """A generated sales file (default defects unless `rates`) with order ids from `first_order` up."""
+    path = tmp_path / name
+    rates = rates or DefectRates()
+    write_generated(generate_sales(rows, seed, rates, first_order=first_order), path, seed, rates)
+    return str(path)
+
+
+def alerts_of(url: str, run_id: str) -> pd.DataFrame:
+    """A run's stored findings, details parsed."""
+    found = read_table(url, "alerts", run_id)
+    return found.assign(details=found["details"].map(lambda d: json.loads(d) if isinstance(d, str) else d))
+
+
+def test_ordinary_runs_stay_quiet_and_a_collapsed_row_count_is_an_anomaly(pipeline_env: str, tmp_path: Path) -> None:
+    """Ten ordinary 1,000-row days record no anomaly; an eleventh of 100 rows records a rows_received anomaly that
+    names its range (800 to 1,200: the median +/- 20 %, the history being constant) and the ten runs."""
+    ordinary = []
+    for day in range(ORDINARY_RUNS):
+        source = generated(tmp_path, f"day-{day:02d}.csv", ROWS, seed=100 + day, first_order=1 + day * ROWS)
+        summary = run_pipeline(source=source)
+        assert summary.status == "COMPLETED"
+        ordinary.append(summary.run_id)
+    findings = pd.concat([alerts_of(pipeline_env, r) for r in ordinary])
+    false_alarms = findings[findings["kind"] == "anomaly"]
+    print(f"false alarms over {ORDINARY_RUNS} ordinary runs: {len(false_alarms)}")
+    assert false_alarms[["metric", "value", "expected"]].to_dict("records") == []
+    assert findings.empty  # and no fixed threshold is crossed by an ordinary day either
+
+    small = run_pipeline(source=generated(tmp_path, "collapsed.csv", 100, seed=999, first_order=1 + 10 * ROWS))
+    found = alerts_of(pipeline_env, small.run_id)
+    anomaly = found[(found["kind"] == "anomaly") & (found["metric"] == "rows_received")].iloc[0]
+    assert anomaly["value"] == 100.0 and anomaly["expected"] == "800 to 1,200"
+    assert anomaly["details"]["compared_runs"] == ordinary
+    threshold = found[(found["kind"] == "threshold") & (found["metric"] == "rows_received")].iloc[0]
+    assert threshold["expected"] == "500 to 5,000,000"  # the spec's fixed bound is crossed as well
+    assert found["notified"].astype(bool).all() and found["notify_error"].isna().all()  # events went out
+
+
+def test_a_file_full_of_defects_crosses_the_exception_rate_threshold(pipeline_env: str, tmp_path: Path) -> None:
+    """A file with about 60 % bad rows records an exception_rate finding above the spec's 0.25, and its event."""
+    rates = DefectRates(missing_order_date=0.2, malformed_order_date=0.2, negative_revenue=0.2, invalid_region=0.05)
+    summary = run_pipeline(source=generated(tmp_path, "bad.csv", ROWS, seed=5, first_order=1, rates=rates))
+    assert summary.status == "COMPLETED"
+    found = alerts_of(pipeline_env, summary.run_id)
+    assert "anomaly" not in set(found["kind"])  # a first run has no history
+    rate = found[found["metric"] == "exception_rate"].iloc[0]
+    assert rate["kind"] == "threshold" and rate["expected"] == "<= 0.25"
+    assert rate["value"] == pytest.approx(summary.exception_count / summary.raw_count)
+    by_metric: dict[str, Any] = dict(zip(found["metric"], found["value"], strict=True))
+    assert by_metric["failure_rate:order_date_not_null"] == pytest.approx(0.2)
+    assert "quarantined_amount" not in by_metric  # about 0.9 M INR quarantined: under the spec's 5 M
+    assert bool(rate["notified"]) and rate["notify_error"] is None
+
+
+def test_a_rejected_run_records_its_finding(pipeline_env: str, tmp_path: Path) -> None:
+    """A file without its revenue column is REJECTED, and the spec (on_rejected: true) records a run_rejected alert."""
+    summary = run_pipeline(source=str(write_csv(tmp_path / "no_revenue.csv", make_frame(5).drop(columns=["revenue"]))))
+    assert summary.status == "REJECTED"
+    (finding,) = alerts_of(pipeline_env, summary.run_id).to_dict("records")
+    assert (finding["kind"], finding["metric"], finding["expected"]) == ("run_rejected", "run_status", "COMPLETED")
+    assert finding["details"]["reason"] == "missing required columns: revenue"
+
+
+def test_a_failed_run_records_its_finding(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A run that cannot reconcile ends FAILED and still records a run_failed alert with the masked reason."""
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    from flows.dataset import load_dataset
+    from flows.storage.engine import get_engine
+    from flows.storage.uow import SqlUnitOfWork
+    from tests.factories import EXPECTATIONS_DIR
+
+    engine = get_engine(sqlite_url)
+    with SqlUnitOfWork(engine) as uow:
+        uow.prepare(load_dataset("sales", EXPECTATIONS_DIR))
+    with engine.begin() as conn:  # sabotage: every clean row disappears as soon as it is written
+        conn.exec_driver_sql(
+            "CREATE TRIGGER lose_rows AFTER INSERT ON clean_sales "
+            "BEGIN DELETE FROM clean_sales WHERE record_id = NEW.record_id; END"
+        )
+    with pytest.raises(Exception, match="neither clean_sales nor exceptions"):
+        run_pipeline(source=str(write_csv(tmp_path / "ok.csv", make_frame(3))))
+    (finding,) = read_table(sqlite_url, "alerts").to_dict("records")
+    details = json.loads(finding["details"]) if isinstance(finding["details"], str) else finding["details"]
+    assert (finding["kind"], finding["metric"], details["status"]) == ("run_failed", "run_status", "FAILED")
+    assert details["reason"].startswith("ReconciliationFailed")
