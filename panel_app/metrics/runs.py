@@ -23,7 +23,6 @@ def reason(run: pd.Series) -> str:
     return str(recorded) if pd.notna(recorded) and recorded else STATUS_NOTE.get(str(run["status"]), "")
 
 
-
 def run_labels(runs: pd.DataFrame) -> list[str]:
     """How each run is named in selectors and charts: start time, file, status and a short id (vectorised: a year
     of nightly runs is hundreds of rows)."""
@@ -55,7 +54,6 @@ class RunRows:
             return None
         row = self._runs.loc[run_id]
         return row if isinstance(row, pd.Series) else None
-
 
 
 def completed(runs: pd.DataFrame) -> pd.DataFrame:
