@@ -35,7 +35,7 @@ class AlertStore(Protocol):
     def run_counts(self, run_ids: Sequence[str]) -> dict[str, tuple[int, int]]: ...
     def rule_failures(self, run_ids: Sequence[str]) -> pd.DataFrame: ...
     def measure_rows(self, run_ids: Sequence[str], measure: str, breakdowns: Sequence[str]) -> pd.DataFrame: ...
-    def quarantined_rows(self, run_id: str) -> list[str]: ...
+    def quarantined_values(self, spec: DatasetSpec, run_id: str, column: str) -> pd.Series: ...
     def add(self, rows: Sequence[dict[str, Any]]) -> list[int]: ...
     def mark(self, alert_id: int, notified: bool, error: str | None = None) -> None: ...
 
@@ -63,8 +63,9 @@ def record_run_alerts(uow: AlertingUnitOfWork, spec: DatasetSpec, run_id: str) -
     earlier = uow.alerts.trailing_runs(spec.name, run_id, rules.history)
     figures = _figures(uow, spec, [run_id, *earlier])
     counts, current = figures.get(run_id, (RunCounts(0, 0, {}), {}))
-    keys = _measure_keys(spec)
-    amount = quarantined_amount(uow.alerts.quarantined_rows(run_id), keys) if keys else None
+    measure = spec.headline_measure
+    received = measure is not None and measure in spec.column_names  # a derived measure has no received value
+    amount = quarantined_amount(uow.alerts.quarantined_values(spec, run_id, str(measure))) if received else None
     found = threshold_findings(spec.alerts, counts, amount, spec.analytics.currency or "")
     history = pd.DataFrame(
         [(r, m, v) for r in earlier if r in figures for m, v in figures[r][1].items()],
@@ -113,14 +114,6 @@ def _first_dimension(spec: DatasetSpec) -> str | None:
     """The grain's first dimension (region for sales), if the spec aggregates by it alone."""
     dims = spec.analytics.grain_dimensions
     return dims[0] if dims and (dims[0],) in spec.analytics.breakdowns else None
-
-
-def _measure_keys(spec: DatasetSpec) -> list[str]:
-    """The names the headline measure may have in a quarantined row's raw JSON: field name, then source header."""
-    measure = spec.headline_measure
-    if measure is None or measure not in spec.column_names:
-        return []
-    return list(dict.fromkeys([measure, spec.column(measure).source_name]))
 
 
 def _store(uow: AlertingUnitOfWork, spec: DatasetSpec, run_id: str, found: list[Finding]) -> list[RecordedAlert]:

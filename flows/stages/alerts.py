@@ -9,8 +9,7 @@ Metric names (what a finding's `metric` says):
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -70,15 +69,10 @@ def measure_directions(metrics: Iterable[str], measure: str | None, direction: s
     return {m: direction for m in metrics if measure is not None and m.startswith(f"{measure}:")}
 
 
-def quarantined_amount(raw_rows: Sequence[str], names: Sequence[str]) -> float:
-    """The sum of one measure over quarantined rows (their raw JSON), as received: values that do not parse as a
-    number are left out. `names` are the keys the measure may have in the JSON (field name, source header)."""
-    values = []
-    for text in raw_rows:
-        row = json.loads(text)
-        values.append(next((row[n] for n in names if n in row), None))
-    parsed = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
-    return float(parsed.sum())
+def quarantined_amount(values: pd.Series) -> float:
+    """The sum of one measure over quarantined rows, as received (text): values that do not parse as a number are
+    left out."""
+    return float(pd.to_numeric(values, errors="coerce").sum())
 
 
 def threshold_findings(spec: AlertSpec, counts: RunCounts, amount: float | None, unit: str = "") -> list[Finding]:

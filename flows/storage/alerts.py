@@ -9,7 +9,9 @@ import pandas as pd
 from sqlalchemy import Connection, func, insert, select, update
 
 from flows.constants import RunStatus
+from flows.dataset import DatasetSpec
 from flows.storage.models import Alert, AnalyticsSummary, ExceptionRecord, PipelineRun, ValidationResult
+from flows.storage.tables import dataset_tables
 
 
 class AlertRecords:
@@ -56,10 +58,11 @@ class AlertRecords:
         frame = pd.DataFrame(rows, columns=["run_id", "breakdown", "key_1", "measure", "value"])
         return frame.assign(value=frame["value"].astype(float))
 
-    def quarantined_rows(self, run_id: str) -> list[str]:
-        """The raw JSON of every row the run quarantined."""
-        stmt = select(ExceptionRecord.raw_data).where(ExceptionRecord.run_id == run_id)
-        return list(self._conn.execute(stmt).scalars())
+    def quarantined_values(self, spec: DatasetSpec, run_id: str, column: str) -> pd.Series:
+        """One column of every row the run quarantined, as received (from the raw table: no JSON to parse)."""
+        raw = dataset_tables(spec).raw
+        stmt = select(raw.c[column]).join(ExceptionRecord, ExceptionRecord.original_record_id == raw.c.id)
+        return pd.Series(list(self._conn.execute(stmt.where(ExceptionRecord.run_id == run_id)).scalars()), dtype=object)
 
     def add(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert findings (one dict of column values each); return their ids, in order."""

@@ -73,6 +73,19 @@ def test_a_file_full_of_defects_crosses_the_exception_rate_threshold(pipeline_en
     assert by_metric["failure_rate:order_date_not_null"] == pytest.approx(0.2)
     assert "quarantined_amount" not in by_metric  # about 0.9 M INR quarantined: under the spec's 5 M
     assert bool(rate["notified"]) and rate["notify_error"] is None
+    from flows.dataset import load_dataset
+    from flows.stages.alerts import quarantined_amount
+    from flows.storage.engine import get_engine
+    from flows.storage.uow import SqlUnitOfWork
+    from tests.factories import EXPECTATIONS_DIR
+
+    received = read_table(pipeline_env, "exceptions", summary.run_id)["raw_data"].map(
+        lambda r: json.loads(r)["revenue"]
+    )
+    with SqlUnitOfWork(get_engine(pipeline_env)) as uow:  # the amount the threshold compares, from the raw table
+        values = uow.alerts.quarantined_values(load_dataset("sales", EXPECTATIONS_DIR), summary.run_id, "revenue")
+    assert quarantined_amount(values) == pytest.approx(float(pd.to_numeric(received, errors="coerce").sum()))
+    assert 100_000 < quarantined_amount(values) < 5_000_000
 
 
 def test_a_rejected_run_records_its_finding(pipeline_env: str, tmp_path: Path) -> None:
