@@ -9,15 +9,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from sqlalchemy import Connection, Select, Text, cast, delete, func, insert, select, update
 
 from flows.constants import RECORD_ID, ExceptionStatus
 from flows.dataset import DatasetSpec
-from flows.stages.analytics import SUMMARY_COLUMNS, VALUE_TYPE
+from flows.stages.analytics import VALUE_TYPE
 from flows.storage.bulk import write_frame
 from flows.storage.models import AnalyticsSummary, ExceptionEvent, ExceptionRecord, PipelineRun
-from flows.storage.records import read_int_column
+from flows.storage.records import read_int_column, read_summary
 from flows.storage.tables import dataset_tables
 
 QUANTUM = Decimal(1).scaleb(-VALUE_TYPE.pyarrow_dtype.scale)  # analytics values are kept at this scale
@@ -129,9 +128,7 @@ class ExceptionRecords:
         """The run's analytics rows (SUMMARY_COLUMNS), values as exact decimals."""
         t = AnalyticsSummary
         stmt = select(t.breakdown, t.key_1, t.key_2, t.key_3, t.measure, t.value).where(t.run_id == run_id)
-        frame = pd.DataFrame(self._conn.execute(stmt).all(), columns=SUMMARY_COLUMNS, dtype=object)
-        values = pa.array([Decimal(v).quantize(QUANTUM) for v in frame["value"]], type=VALUE_TYPE.pyarrow_dtype)
-        return frame.assign(value=pd.Series(values, index=frame.index, dtype=VALUE_TYPE))
+        return read_summary(self._conn, stmt)
 
     def replace_analytics(self, run_id: str, dataset: str, summary: pd.DataFrame) -> None:
         """Replace the run's analytics rows by `summary`."""

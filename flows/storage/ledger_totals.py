@@ -13,9 +13,10 @@ from sqlalchemy import table as table_clause
 
 from flows.constants import LINEAGE_COLUMNS, RECORD_COUNT, SUPERSEDED_BY, RunStatus, current_view
 from flows.dataset import DatasetSpec
-from flows.stages.analytics import SUMMARY_COLUMNS, VALUE_TYPE
+from flows.stages.analytics import VALUE_TYPE
 from flows.storage.bulk import write_frame
 from flows.storage.models import LedgerSummary, PipelineRun
+from flows.storage.records import read_summary
 from flows.storage.tables import dataset_tables
 
 QUANTUM = Decimal("0.000001")
@@ -31,9 +32,7 @@ class LedgerTotals:
         """The dataset's ledger aggregates (SUMMARY_COLUMNS), values as exact decimals."""
         t = LedgerSummary
         stmt = select(t.breakdown, t.key_1, t.key_2, t.key_3, t.measure, t.value).where(t.dataset == dataset)
-        frame = pd.DataFrame(self._conn.execute(stmt).all(), columns=SUMMARY_COLUMNS, dtype=object)
-        values = pa.array([Decimal(v).quantize(QUANTUM) for v in frame["value"]], type=VALUE_TYPE.pyarrow_dtype)
-        return frame.assign(value=pd.Series(values, index=frame.index, dtype=VALUE_TYPE))
+        return read_summary(self._conn, stmt)
 
     def replace_summary(self, dataset: str, summary: pd.DataFrame) -> None:
         """The dataset's ledger aggregates become `summary`."""

@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Select, delete, func, select
+import pyarrow as pa
+from sqlalchemy import Connection, Executable, Select, delete, func, select
 
 from flows.dataset import DatasetSpec
+from flows.stages.analytics import SUMMARY_COLUMNS, VALUE_TYPE
 from flows.storage.bulk import reserve_ids, write_frame
 from flows.storage.models import AnalyticsSummary, ExceptionRecord
 from flows.storage.tables import RECORD_IDS, dataset_tables
@@ -64,6 +66,14 @@ class DatasetRecords:
         t = AnalyticsSummary
         stmt = select(t.breakdown, t.measure, func.sum(t.value)).where(t.run_id == run_id)
         return {(b, m): _decimal(v) for b, m, v in self._conn.execute(stmt.group_by(t.breakdown, t.measure))}
+
+
+def read_summary(conn: Connection, query: Executable) -> pd.DataFrame:
+    """Long analytics rows (SUMMARY_COLUMNS) as stored, values as exact decimals at the analytics scale."""
+    frame = pd.DataFrame(conn.execute(query).all(), columns=SUMMARY_COLUMNS, dtype=object)
+    quantum = Decimal(1).scaleb(-VALUE_TYPE.pyarrow_dtype.scale)
+    values = pa.array([Decimal(str(v)).quantize(quantum) for v in frame["value"]], type=VALUE_TYPE.pyarrow_dtype)
+    return frame.assign(value=pd.Series(values, index=frame.index, dtype=VALUE_TYPE))
 
 
 def read_int_column(conn: Connection, query: Select[Any]) -> np.ndarray:
