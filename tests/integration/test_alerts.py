@@ -34,6 +34,7 @@ def alerts_of(url: str, run_id: str) -> pd.DataFrame:
     return found.assign(details=found["details"].map(lambda d: json.loads(d) if isinstance(d, str) else d))
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # eleven runs: PostgreSQL has the other tests
 def test_ordinary_runs_stay_quiet_and_a_collapsed_row_count_is_an_anomaly(pipeline_env: str, tmp_path: Path) -> None:
     """Ten ordinary 1,000-row days record no anomaly; an eleventh of 100 rows records a rows_received anomaly that
     names its range (800 to 1,200: the median +/- 20 %, the history being constant) and the ten runs."""

@@ -116,6 +116,7 @@ def test_three_daily_files_add_up_to_one_ledger(
     assert ledger_main(["check"]) == 0  # per run: current = loaded + promoted - superseded; totals agree
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the three-day test covers both databases
 def test_a_file_resent_under_another_name_is_quarantined_row_by_row(
     pipeline_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,6 +166,8 @@ def test_the_cafe_dataset_through_two_overlapping_files(pipeline_env: str, tmp_p
     assert sum(Decimal(str(v)) for v in ledger[total].dropna()) == sum(Decimal(str(v)) for v in alone[total].dropna())
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_later_loaded_wins_under_supersede_and_a_correction_file_replaces_only_its_orders(
     pipeline_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
