@@ -52,7 +52,7 @@ def stack_env(port: int, home: Path | None = None) -> dict[str, str]:
 def local_stack(
     port: int = 4200, home: Path | None = None, log_dir: Path | None = None, extra_env: dict[str, str] | None = None
 ) -> Iterator[Stack]:
-    """Start a server and a worker, deploy prefect.yaml, and stop both on exit, whatever happens."""
+    """Start a server and a worker, deploy prefect.yaml, set up alert notifications, stop both on exit."""
     env = {**stack_env(port, home), **(extra_env or {})}
     logs = log_dir or ROOT / "data" / "prefect-logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -68,6 +68,10 @@ def local_stack(
             _spawn([prefect, "worker", "start", "--pool", POOL, "--type", "process"], env, logs / "worker.log")
         )
         _check(stack.prefect("deploy", "--all", "--no-prompt"))
+        alerts = [sys.executable, "-m", "flows.alerts", "setup"]  # the notification block and automations.yaml
+        setup = subprocess.run(alerts, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        _check(setup)
+        print(setup.stdout, end="", flush=True)
         yield stack
     finally:
         for child in reversed(children):

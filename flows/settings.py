@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     # without it, or without `panel serve --basic-auth`, the dashboard has no write control.
     steward_database_url: SecretStr | None = None
     prefect_ui_url: str = "http://127.0.0.1:4200"
+    # Where people open the dashboard: alert notifications link to a run's page and its Data Docs under it.
+    dashboard_url: str = "http://127.0.0.1:5006/app"
+    # Alert notifications: `python -m flows.alerts setup` makes Prefect's webhook block from this URL (kept as a
+    # block secret, never printed) and applies automations.yaml. Without it, findings are recorded and emitted
+    # as Prefect events, but nobody is notified.
+    alert_webhook_url: SecretStr | None = None
     # Rows per chunk: memory is bounded by the chunk, not the file (GX needs ~650 MB per 1M rows).
     chunk_rows: int = 250_000
     # Where chunk tasks run: threads (default), dask, or serial (one after the other, for debugging); at most
