@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flows.records import RunSummary
@@ -19,8 +20,10 @@ def failures_table(failures: list[dict[str, Any]], records_checked: int) -> list
     ]
 
 
-def summary_markdown(summary: RunSummary, docs_link: str | None = None) -> str:
-    """The run summary: status, counts, reconciliation, exceptions per category, Data Docs link."""
+def summary_markdown(
+    summary: RunSummary, docs_link: str | None = None, alerts: Sequence[Mapping[str, Any]] = ()
+) -> str:
+    """The run summary: status, counts, reconciliation, exceptions per category, Data Docs link, alerts."""
     lines = [
         f"# Run `{summary.run_id}`: **{summary.status}**",
         "",
@@ -41,7 +44,26 @@ def summary_markdown(summary: RunSummary, docs_link: str | None = None) -> str:
     if summary.exceptions_by_category:
         lines += ["", "| exception category | records |", "|---|---:|"]
         lines += [f"| {c} | {n:,} |" for c, n in sorted(summary.exceptions_by_category.items())]
+    if alerts:
+        lines += ["", f"## Alerts ({len(alerts)})", "", "| kind | metric | value | expected | notified |"]
+        lines.append("|---|---|---:|---|---|")
+        lines += [
+            f"| {a['kind']} | `{_code(str(a['metric']))}` | {_number(a['value'])} | {_code(str(a['expected']))} "
+            f"| {_notified(a.get('notified'))} |"
+            for a in alerts
+        ]
     return "\n".join(lines) + "\n"
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return ""
+    number = float(value)
+    return f"{int(number):,}" if number.is_integer() else f"{number:,.4g}"
+
+
+def _notified(value: Any) -> str:
+    return "not tried" if value is None else ("yes" if value else "no")
 
 
 def _code(text: str) -> str:

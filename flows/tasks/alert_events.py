@@ -10,7 +10,10 @@ from __future__ import annotations
 import contextvars
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urljoin
 
 from prefect.events import emit_event
 
@@ -27,12 +30,37 @@ EVENT_NAMES = {
 NOT_SENT = "not emitted: Prefect has no events client here (no API to send to)"
 
 
+@dataclass(frozen=True)
+class RunLinks:
+    """What every event of a run carries besides its finding: the file, how many findings, where to look."""
+
+    source: str
+    findings: int
+    links: dict[str, str | None] = field(default_factory=dict)
+
+
+def run_links(
+    dashboard_url: str, dataset: str, run_id: str, docs_page: str | None, docs_dir: Path
+) -> dict[str, str | None]:
+    """The dashboard's page of the run and its Data Docs page served by the dashboard (`/docs/...`)."""
+    base = dashboard_url.rstrip("/")
+    docs = None
+    if docs_page:
+        page = Path(docs_page)
+        try:
+            relative = page.resolve().relative_to(docs_dir.resolve()).as_posix()
+        except ValueError:
+            relative = Path(*page.parts[-2:]).as_posix()  # <run_id>/index.html, when the folder moved
+        docs = urljoin(base, f"docs/{relative}")  # the dashboard's static route, beside its app page
+    return {"dashboard": f"{base}?{urlencode({'dataset': dataset, 'run': run_id})}", "data_docs": docs}
+
+
 def event_name(kind: AlertKind) -> str:
     """The event's name, e.g. sales-pipeline.alert.threshold-breached."""
     return f"{EVENT_PREFIX}.alert.{EVENT_NAMES[kind]}"
 
 
-def event_of(alert: RecordedAlert) -> dict[str, Any]:
+def event_of(alert: RecordedAlert, run: RunLinks) -> dict[str, Any]:
     """emit_event's arguments for one finding: the run as resource, the dataset related, what was found as payload."""
     f = alert.finding
     return {
@@ -54,18 +82,21 @@ def event_of(alert: RecordedAlert) -> dict[str, Any]:
             "value": f.value,
             "expected": f.expected,
             "details": f.details,
+            "source": run.source,
+            "run_findings": run.findings,
+            "links": run.links,
         },
     }
 
 
-def emit_findings(alerts: Sequence[RecordedAlert], timeout_s: float) -> list[str | None]:
+def emit_findings(alerts: Sequence[RecordedAlert], run: RunLinks, timeout_s: float) -> list[str | None]:
     """Emit one event per finding within `timeout_s` seconds; per finding, None if sent, else why not."""
     outcome: list[str | None] = [f"not emitted: timed out after {timeout_s:g} s"] * len(alerts)
 
     def send() -> None:
         for i, alert in enumerate(alerts):
             try:
-                outcome[i] = None if emit_event(**event_of(alert)) is not None else NOT_SENT
+                outcome[i] = None if emit_event(**event_of(alert, run)) is not None else NOT_SENT
             except Exception as error:  # noqa: BLE001 - an alert must never fail the run
                 outcome[i] = f"not emitted: {type(error).__name__}: {error}"[:2000]
 

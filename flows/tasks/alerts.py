@@ -8,7 +8,8 @@ from prefect.cache_policies import NO_CACHE
 from flows import service
 from flows.constants import RunStatus
 from flows.records import RunContext
-from flows.tasks.alert_events import emit_findings
+from flows.settings import get_settings
+from flows.tasks.alert_events import RunLinks, emit_findings, run_links
 from flows.tasks.common import masked_error, unit_of_work
 
 EMIT_TIMEOUT_S = 5.0  # the most a run waits for its alert events to be handed to Prefect
@@ -25,13 +26,16 @@ def raise_alerts(run: RunContext, status: str, reason: str | None = None) -> int
                 recorded = service.record_run_alerts(uow, run.spec, run.run_id)
             else:
                 recorded = service.record_run_ending(uow, run.spec, run.run_id, status, reason)
+            docs_page = (uow.runs.get(run.run_id) or {}).get("data_docs_path") if recorded else None
     except Exception as error:  # noqa: BLE001 - record nothing, keep the run's outcome
         log.error("alerts of run %s not recorded: %s", run.run_id, masked_error(error))
         return 0
     for alert in recorded:
         f = alert.finding
         log.warning("alert (%s) %s = %s, expected %s", f.kind, f.metric, f.value, f.expected)
-    errors = emit_findings(recorded, EMIT_TIMEOUT_S)
+    settings = get_settings()
+    links = run_links(settings.dashboard_url, run.dataset, run.run_id, docs_page, settings.docs_dir)
+    errors = emit_findings(recorded, RunLinks(run.source_name, len(recorded), links), EMIT_TIMEOUT_S)
     try:
         with unit_of_work() as uow:
             service.mark_notified(uow, recorded, errors)

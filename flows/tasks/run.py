@@ -112,11 +112,12 @@ def fail_run(run: RunContext, error: BaseException) -> None:
 
 @task(name="Publish run report", **STORAGE_TASK)
 def publish_report(run: RunContext, summary: RunSummary) -> None:
-    """Publish the run summary (markdown) and the failures per control (table) as Prefect artifacts."""
+    """Publish the run summary (markdown, with the run's alerts) and the failures per control (table) as artifacts."""
     with unit_of_work() as uow:
         failures, docs = uow.runs.failures_by_rule(run.run_id), (uow.runs.get(run.run_id) or {}).get("data_docs_path")
+        alerts = uow.alerts.of_run(run.run_id)
     prefix = run.dataset.lower().replace("_", "-")
-    markdown = summary_markdown(summary, Path(docs).as_uri() if docs else None)
+    markdown = summary_markdown(summary, Path(docs).as_uri() if docs else None, alerts)
     create_markdown_artifact(markdown, key=f"{prefix}-run-summary", description=f"{run.source_name}: {summary.status}")
     create_table_artifact(
         failures_table(failures, summary.raw_count),
