@@ -5,26 +5,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from flows.generate import DefectRates, generate_sales, write_generated
-from flows.local_stack import DEPLOYMENT, Stack, local_stack
+from flows.local_stack import DEPLOYMENT, Stack
 from tests.conftest import ROOT
+from tests.integration.deployed import Deployed
 from tests.integration.helpers import read_table
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _api(stack: Stack, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -35,12 +28,9 @@ def _api(stack: Stack, path: str, body: dict[str, Any] | None = None) -> Any:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Path]]:
-    """A real server + process worker on a free port with a throwaway PREFECT_HOME, deployed from prefect.yaml."""
-    work = tmp_path_factory.mktemp("deployment")
-    env = {"DATABASE_URL": f"sqlite:///{work / 'pipeline.db'}", "PREFECT_LOGGING_LEVEL": "INFO"}
-    with local_stack(port=_free_port(), home=work / "prefect-home", log_dir=work / "logs", extra_env=env) as running:
-        yield running, work
+def stack(deployed: Deployed) -> tuple[Stack, Path]:
+    """The session's deployed stack (tests/integration/conftest.py) and its scratch folder."""
+    return deployed.stack, deployed.work
 
 
 def test_schedule_is_the_one_the_readme_states(stack: tuple[Stack, Path]) -> None:
