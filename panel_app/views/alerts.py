@@ -61,7 +61,8 @@ class AlertList(StoreView):
             return notice("No alert has been recorded for this dataset: no threshold crossed, no anomaly.")
         mine = int((rows["this_run"] == THIS_RUN).sum())
         said = f"{mine} on the selected run, marked {THIS_RUN} and listed first" if mine else "none on the selected run"
-        return f'<div class="context">{len(rows)} findings ({said}); the latest {ALERT_LIMIT} at most.</div>'
+        count = f"{len(rows)} finding{'s' if len(rows) != 1 else ''}"
+        return f'<div class="context">{count} ({said}); the latest {ALERT_LIMIT} at most.</div>'
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Alerts: thresholds crossed and anomalies, across runs", html(self.summary), self.table.layout())
