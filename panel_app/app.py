@@ -26,7 +26,7 @@ from panel_app.data_store import DataStore
 from panel_app.formatting import text
 from panel_app.presentation import Presentation, field_label
 from panel_app.reader import shared_reader
-from panel_app.views import Cards, card_factories, status
+from panel_app.views import Cards, alerts, card_factories, status
 from panel_app.views.common import StoreView, html
 from panel_app.views.filters import DimensionFilters
 
@@ -51,7 +51,14 @@ TABS: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
     (
         "Data Quality",
         "Per file: the filters do not apply to quality figures.",
-        (("quality",), ("split", "pass_rates"), ("quality_trend",), ("resolved_per_run",), ("resolutions_over_time",)),
+        (
+            ("quality",),
+            ("split", "pass_rates"),
+            ("quality_trend",),
+            ("alerts",),
+            ("resolved_per_run",),
+            ("resolutions_over_time",),
+        ),
     ),
     (
         "Exceptions",
@@ -118,6 +125,7 @@ class App(StoreView):
         self._fill_tab()
         self.check_again = pn.widgets.Button(label="Check again", color="primary", on_click=lambda _: self.ds.reload())
         self.selection, self.banner = status.Selection(store=self.ds), status.RunBanner(store=self.ds)
+        self.alert_banner = alerts.AlertBanner(store=self.ds)
 
     def show_tab(self, title: str) -> None:
         """Open the tab of that title (the Analytics KPIs' "see their events" opens Exceptions)."""
@@ -155,7 +163,7 @@ class App(StoreView):
         """The tabs, or the page that explains why there is nothing to show."""
         if self.ds.state.kind != "ok":
             return status.state_page(self.ds.state, self.ds.reader.masked_url, self.check_again)
-        return pn.Column(self.selection, self.banner, self.tabs, sizing_mode="stretch_width")
+        return pn.Column(self.selection, self.banner, self.alert_banner, self.tabs, sizing_mode="stretch_width")
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Row(pn.Column(self.sidebar(), width=300), pn.panel(self.body, sizing_mode="stretch_width"))

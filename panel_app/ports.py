@@ -17,6 +17,8 @@ import pandas as pd
 from flows.dataset import DatasetSpec
 from flows.storage.read import ExceptionDimension, ExceptionFilter
 
+ALERT_LIMIT = 200  # `alerts()` lists at most this many findings: the dataset's latest
+
 
 @dataclass(frozen=True)
 class DatabaseState:
@@ -105,6 +107,14 @@ class DashboardReader(Protocol):
 
     def resolution_days(self) -> pd.DataFrame:
         """Steward events per UTC `day` (text, YYYY-MM-DD), `action` and `status_after`: `events`."""
+        ...
+
+    def alerts(self) -> pd.DataFrame:
+        """The dataset's latest ALERT_LIMIT findings across runs, newest first (flows.storage.read.ALERT_COLUMNS)."""
+        ...
+
+    def run_alerts(self, run_id: str) -> pd.DataFrame:
+        """Every finding about one run, newest first (the same columns)."""
         ...
 
     def exception_counts(

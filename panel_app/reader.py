@@ -2,8 +2,8 @@
 
 A COMPLETED run's results change only when stewards act on its exceptions, which moves its `revision`
 (in the run list): results are cached under the run and its revision until evicted. Lists that grow as
-runs arrive (datasets, runs and their revisions, cross-run aggregates) are re-read after LIST_TTL_S or on
-`refresh()`, so a replay from elsewhere shows within LIST_TTL_S, and the dashboard's own at once.
+runs arrive (datasets, runs and their revisions, cross-run aggregates, alert findings) are re-read after
+LIST_TTL_S or on `refresh()`, so a replay from elsewhere shows within LIST_TTL_S, and the dashboard's own at once.
 Each dataset has its own Reader (and cache); `for_dataset` hands out the sibling for another one.
 """
 
@@ -24,13 +24,15 @@ from flows.dataset import DatasetSpec, load_dataset
 from flows.storage import read as queries
 from flows.storage.read import mask_secrets, mask_url
 from panel_app.ports import DatabaseState
+from panel_app.reader_alerts import ALERT_KEYS, AlertReads
 from panel_app.reader_exceptions import ExceptionReads
 from panel_app.reader_exceptions import utc as _utc
 from panel_app.reader_ledger import LedgerReads, typed_grain
 
 LIST_TTL_S = 30.0
-LIST_KEYS = frozenset(
-    {"datasets", "runs", "run_totals", "rule_failures", "stage_durations", "resolutions", "resolution_days"}
+LIST_KEYS = (
+    frozenset({"datasets", "runs", "run_totals", "rule_failures", "stage_durations", "resolutions", "resolution_days"})
+    | ALERT_KEYS
 )
 MAX_ENTRIES = 512
 DEFAULT_EXPECTATIONS = Path("expectations")
@@ -57,7 +59,7 @@ def _floats(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return frame
 
 
-class Reader(ExceptionReads, LedgerReads):
+class Reader(ExceptionReads, LedgerReads, AlertReads):
     """Reads one database for one dataset through `flows.storage.read`, with a bounded cache."""
 
     def __init__(

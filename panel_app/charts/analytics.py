@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from panel_app.charts.alerts import with_alert_markers
 from panel_app.charts.theme import ACCENT, MUTED, PRIMARY, SEQUENTIAL, empty, styled
 from panel_app.formatting import text
 from panel_app.presentation import COUNTS, Measure
@@ -98,9 +99,14 @@ def heatmap(matrix: pd.DataFrame, measure: Measure) -> go.Figure:
 
 
 def totals_across_runs(
-    totals: pd.DataFrame, measure: Measure, selected: str | None, records: Measure = COUNTS
+    totals: pd.DataFrame,
+    measure: Measure,
+    selected: str | None,
+    records: Measure = COUNTS,
+    alerts: pd.DataFrame | None = None,
 ) -> go.Figure:
-    """A measure's whole-file total in every COMPLETED run, the selected run highlighted."""
+    """A measure's whole-file total in every COMPLETED run, the selected run highlighted; runs with findings
+    (`alerts`: metrics.alerts.run_markers) marked above their bars."""
     if totals.empty:
         return empty("No completed run yet")
     colors = [PRIMARY if rid == selected else "#b8c7d6" for rid in totals["run_id"]]
@@ -112,6 +118,7 @@ def totals_across_runs(
     fig = go.Figure(
         go.Bar(x=totals["label"], y=totals[measure.name], marker_color=colors, customdata=custom, hovertemplate=hover)
     )
+    with_alert_markers(fig, alerts, totals.set_index("label")[measure.name])
     fig.update_yaxes(**measure.axis())
     fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10, "color": MUTED})
     return styled(fig, 260, legend=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from panel_app.charts.alerts import with_alert_markers
 from panel_app.charts.theme import (
     ALERT_SCALE,
     CLEAN,
@@ -88,8 +89,11 @@ def pass_rates(controls: pd.DataFrame, compare: pd.DataFrame | None = None, reco
     return styled(fig, 420)
 
 
-def quality_trend(history: pd.DataFrame, selected: str | None, records: Measure = COUNTS) -> go.Figure:
-    """Clean and quarantined records per COMPLETED run (stacked) with the quality score as a line."""
+def quality_trend(
+    history: pd.DataFrame, selected: str | None, records: Measure = COUNTS, alerts: pd.DataFrame | None = None
+) -> go.Figure:
+    """Clean and quarantined records per COMPLETED run (stacked) with the quality score as a line; runs with
+    findings (`alerts`: metrics.alerts.run_markers) marked above their bars."""
     if history.empty:
         return empty("No completed run yet")
     fig = go.Figure()
@@ -113,6 +117,7 @@ def quality_trend(history: pd.DataFrame, selected: str | None, records: Measure 
     with_share_line(
         fig, history, selected, "label", "quality_pct", "Quality score (% clean)", hover, rangemode="tozero"
     )
+    with_alert_markers(fig, alerts, history.set_index("label")["clean"] + history.set_index("label")["quarantined"])
     fig.update_layout(yaxis={"title": "records"})
     fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10})
     return styled(fig, 320)

@@ -8,7 +8,18 @@ from typing import Any
 from flows.settings import Settings
 from panel_app.access import READ_ONLY, StewardAccess
 from panel_app.data_store import DataStore
-from panel_app.views import analytics, audit, controls, corrections, exceptions, history, ledger, quality, stewardship
+from panel_app.views import (
+    alerts,
+    analytics,
+    audit,
+    controls,
+    corrections,
+    exceptions,
+    history,
+    ledger,
+    quality,
+    stewardship,
+)
 from panel_app.views.common import StoreView
 
 
@@ -43,6 +54,7 @@ def card_factories(
         "split": lambda: quality.CleanSplit(store=s),
         "pass_rates": lambda: quality.PassRates(store=s),
         "quality_trend": lambda: quality.QualityTrend(store=s),
+        "alerts": lambda: alerts.AlertList(store=s),
         "resolved_per_run": lambda: stewardship.ResolutionsPerRun(store=s),
         "resolutions_over_time": lambda: stewardship.ResolutionsOverTime(store=s),
         "by_category": lambda: exceptions.ExceptionBreakdown(store=s, dimension="category"),

@@ -16,6 +16,7 @@ from panel_app.charts import analytics as charts
 from panel_app.charts.theme import empty
 from panel_app.formatting import format_percent, signed
 from panel_app.metrics import analytics as metrics
+from panel_app.metrics.alerts import run_markers
 from panel_app.metrics.runs import history_labels
 from panel_app.presentation import Presentation, field_label
 from panel_app.selection import THIS_FILE
@@ -182,7 +183,8 @@ def _comparison_hint(compare_run_id: str) -> str:
 
 
 class TotalsAcrossRuns(_AnalyticsCard):
-    """The headline measure's whole-file total in every completed run (filters do not apply), selected highlighted."""
+    """The headline measure's whole-file total in every completed run (filters do not apply), selected highlighted,
+    runs with alert findings marked."""
 
     @param.depends("store.runs", "store.run_id")
     def figure(self) -> go.Figure:
@@ -193,7 +195,8 @@ class TotalsAcrossRuns(_AnalyticsCard):
             return charts.totals_across_runs(totals, headline, None)
         labels = history_labels(self.ds.runs)
         totals = totals.merge(labels, on="run_id").sort_values("started_at")
-        return charts.totals_across_runs(totals, headline, self.ds.run_id, self.ds.presentation.records)
+        marks = run_markers(self.ds.reader.alerts(), totals)
+        return charts.totals_across_runs(totals, headline, self.ds.run_id, self.ds.presentation.records, marks)
 
     def __panel__(self) -> pn.viewable.Viewable:
         title = "{} per completed run (whole file, filters not applied)"

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from panel_app.charts import quality as charts
 from panel_app.charts.theme import empty
 from panel_app.formatting import format_percent, signed
+from panel_app.metrics.alerts import run_markers
 from panel_app.metrics.quality import quality_history
 from panel_app.metrics.stewardship import still_quarantined
 from panel_app.views.common import StoreView, card, html, notice, plot, tile, tiles
@@ -90,15 +91,16 @@ class PassRates(StoreView):
 
 class QualityTrend(StoreView):
     """Clean and quarantined records (those promoted since counted as clean only) and the quality score of every
-    completed run."""
+    completed run; runs with alert findings marked."""
 
     @param.depends("store.runs", "store.run_id")
     def figure(self) -> go.Figure:
         """The across-runs figure (the selected run outlined)."""
-        runs, history = self.ds.runs, pd.DataFrame()
+        runs, history, marks = self.ds.runs, pd.DataFrame(), None
         if not runs.empty:
             history = still_quarantined(quality_history(runs), self.ds.reader.resolutions())
-        return charts.quality_trend(history, self.ds.run_id, self.ds.presentation.records)
+            marks = run_markers(self.ds.reader.alerts(), history)
+        return charts.quality_trend(history, self.ds.run_id, self.ds.presentation.records, marks)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Quality across runs", plot(self.figure, 320))

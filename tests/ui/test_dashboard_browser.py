@@ -189,3 +189,27 @@ def test_exceptions_search_shows_values_as_text_and_downloads_a_safe_csv(
         assert "region_in_reference_set" in rows[0]["reasons"]
         assert visit.dialogs == []
         assert visit.off_machine() == []
+
+
+def test_a_run_with_an_alert_shows_its_banner_and_the_alerts_list(browser: Browser, server: str) -> None:
+    """The REJECTED run recorded a run_rejected finding: picking it shows the alert banner, and the Data Quality tab
+    lists the finding first, marked as the selected run's (its hostile file name shown as text)."""
+    from playwright.sync_api import expect
+
+    with opened(browser, server) as visit:
+        page = visit.page
+        runs = page.locator("select", has=page.locator("option", has_text="sales_first.csv")).first
+        runs.select_option(value=runs.locator("option", has_text="REJECTED").get_attribute("value"))
+        banner = page.locator(".notice.danger", has_text="alert on this run")
+        expect(banner).to_contain_text("1 alert on this run: run rejected: run_status (expected COMPLETED)")
+        open_tab(page, "Data Quality")
+        card = page.locator(".card", has_text="Alerts: thresholds crossed and anomalies").first
+        first = card.locator(".tabulator-row").first
+        expect(first).to_contain_text("◀ this run", timeout=WAIT_MS)
+        expect(first).to_contain_text("run_rejected")
+        expect(first).to_contain_text("no revenue.csv")
+        expect(card).to_contain_text("1 on the selected run")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard_alerts.png"), full_page=True)
+        assert visit.dialogs == []
+        assert visit.off_machine() == []

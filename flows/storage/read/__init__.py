@@ -5,10 +5,12 @@ queries take a run id the caller picked from `list_runs` by status, or join on t
 Analytics are read from the long `analytics_summary` table, for any dataset's grain and measures; the whole
 current ledger's from `ledger_summary`, and what a run changed in it from its ledger findings and clean rows.
 Steward resolutions (`resolutions`, `resolution_days`) are read from `exceptions` and `exception_events`.
+Alert findings (`dataset_alerts`, `run_alerts`) are read from `alerts`, newest first.
 Raw rows are read only for the exceptions of one run (their values as received), from the
 dataset's own raw table (`raw_table(spec)`).
 """
 
+from flows.storage.read.alerts import ALERT_COLUMNS, dataset_alerts, run_alerts
 from flows.storage.read.analytics import analytics_grain, ledger_dimensions, ledger_grain, run_dimensions
 from flows.storage.read.connection import connect, database_missing, mask_secrets, mask_url, raw_table, schema_ready
 from flows.storage.read.exceptions import (
@@ -31,6 +33,7 @@ from flows.storage.read.steward import corrections_template, exception_history
 from flows.storage.read.stewardship import RESOLUTION_COLUMNS, resolution_days, resolutions
 
 __all__ = [
+    "ALERT_COLUMNS",
     "CHANGES",
     "CHANGE_COLUMNS",
     "RESOLUTION_COLUMNS",
@@ -41,6 +44,7 @@ __all__ = [
     "connect",
     "corrections_template",
     "database_missing",
+    "dataset_alerts",
     "exception_counts",
     "exception_history",
     "exception_page",
@@ -55,6 +59,7 @@ __all__ = [
     "resolution_days",
     "resolutions",
     "rule_failures",
+    "run_alerts",
     "run_change_counts",
     "run_changes",
     "run_dimensions",

@@ -17,8 +17,15 @@ import pandas as pd
 
 from flows.constants import MISSING, RunStatus
 from flows.dataset import DatasetSpec, SpecError
-from flows.storage.read import CHANGE_COLUMNS, CHANGES, RESOLUTION_COLUMNS, ExceptionDimension, ExceptionFilter
-from panel_app.ports import DatabaseState
+from flows.storage.read import (
+    ALERT_COLUMNS,
+    CHANGE_COLUMNS,
+    CHANGES,
+    RESOLUTION_COLUMNS,
+    ExceptionDimension,
+    ExceptionFilter,
+)
+from panel_app.ports import ALERT_LIMIT, DatabaseState
 
 EXCEPTION_COLUMNS = ["source_row", "record_id", "error_category", "error_count"]
 SHOWN_COLUMNS = ["source_row", "exception_id", "status", "record_id", "error_category", "error_count"]
@@ -42,6 +49,7 @@ class FakeDataset:
     ledger: pd.DataFrame | None = None  # the current ledger's grain; None: every COMPLETED run's grain added up
     changes: dict[str, pd.DataFrame] = field(default_factory=dict)  # CHANGE_COLUMNS rows of a run
     added: dict[str, int] = field(default_factory=dict)  # rows a run added under new keys
+    alerts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ALERT_COLUMNS)))  # findings
 
 
 @dataclass
@@ -181,6 +189,16 @@ class FakeReader:
         columns = ["day", "action", "status_after", "events"]
         days = self._data.resolution_days
         return days.sort_values(columns[:3], ignore_index=True) if not days.empty else pd.DataFrame(columns=columns)
+
+    def alerts(self) -> pd.DataFrame:
+        """The dataset's latest ALERT_LIMIT findings, newest first."""
+        self.db.reads.append(("alerts", self.dataset))
+        return self._data.alerts.sort_values("alert_id", ascending=False, ignore_index=True).head(ALERT_LIMIT)
+
+    def run_alerts(self, run_id: str) -> pd.DataFrame:
+        """Every finding about one run, newest first."""
+        found = self._data.alerts[self._data.alerts["run_id"] == run_id]
+        return found.sort_values("alert_id", ascending=False, ignore_index=True)
 
     def exception_counts(
         self, run_id: str, by: ExceptionDimension, f: ExceptionFilter, field: str = ""
