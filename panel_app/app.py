@@ -179,33 +179,36 @@ class App(StoreView):
         )
 
 
-def requested_dataset() -> str | None:
-    """The dataset named in the page's URL (`?dataset=...`), if any."""
-    values = pn.state.session_args.get("dataset") or [b""]
+def requested(name: str) -> str | None:
+    """A value named in the page's URL (`?dataset=...&run=...`: an alert's link opens its run), if any."""
+    values = pn.state.session_args.get(name) or [b""]
     return values[0].decode("utf-8", "replace") or None
 
 
-def show_dataset_in_url(event: param.parameterized.Event) -> None:
-    """Keep `?dataset=...` in the browser's address in step with the selector, so the page can be shared."""
+def show_in_url(event: param.parameterized.Event) -> None:
+    """Keep `?dataset=...&run=...` in the browser's address in step with the selectors, so the page can be shared."""
     if pn.state.location is not None and event.new:
-        pn.state.location.update_query(dataset=event.new)
+        pn.state.location.update_query(**{"run" if event.name == "run_id" else event.name: event.new})
 
 
-def create_app(settings: Settings | None = None, dataset: str | None = None, user: str | None = None) -> App:
-    """Build the dashboard for the configured database (nothing is read before this is called).
+def create_app(
+    settings: Settings | None = None, dataset: str | None = None, user: str | None = None, run: str | None = None
+) -> App:
+    """Build the dashboard for the configured database (nothing is read before this is called), on `run` if it
+    is one of the dataset's runs (else on the usual default run).
 
     `user`: who signed in (`panel serve --basic-auth`); with STEWARD_DATABASE_URL set, they get steward actions.
     """
     settings = settings or get_settings()
     first = settings.default_dataset  # shown first when it has runs (DEFAULT_DATASET)
     reader = shared_reader(database_url(settings), first, settings.expectations_dir)
-    store = DataStore(reader, default_dataset=first, dataset=dataset)
+    store = DataStore(reader, default_dataset=first, dataset=dataset, **({"run_id": run} if run else {}))
     return App(store=store, settings=settings, access=StewardAccess.of(settings, user))
 
 
 if pn.state.served:
     pn.extension("plotly", "tabulator", sizing_mode="stretch_width")
     user = signed_in_user(pn.state.cookies, pn.config.cookie_secret, getattr(pn.config, "_basic_auth", None))
-    app = create_app(dataset=requested_dataset(), user=user)
-    app.ds.param.watch(show_dataset_in_url, "dataset")
+    app = create_app(dataset=requested("dataset"), user=user, run=requested("run"))
+    app.ds.param.watch(show_in_url, ["dataset", "run_id"])
     app.template().servable(title=TITLE)

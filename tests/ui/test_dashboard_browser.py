@@ -70,8 +70,8 @@ def server(db: FilledDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @contextmanager
-def opened(browser: Browser, base: str) -> Iterator[Visit]:
-    """Open the dashboard in a fresh page and wait for its first chart."""
+def opened(browser: Browser, base: str, query: str = "") -> Iterator[Visit]:
+    """Open the dashboard (`query`: e.g. `?dataset=sales&run=...`) in a fresh page and wait for its first chart."""
     page = browser.new_page(viewport={"width": 1500, "height": 2300}, accept_downloads=True)
     visit = Visit(page=page)
     page.on("request", lambda request: visit.urls.append(request.url))
@@ -83,7 +83,7 @@ def opened(browser: Browser, base: str) -> Iterator[Visit]:
 
     page.on("dialog", record_dialog)
     try:
-        page.goto(f"{base}/app", wait_until="load")
+        page.goto(f"{base}/app{query}", wait_until="load")
         page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT_MS)
         yield visit
     finally:
@@ -191,15 +191,18 @@ def test_exceptions_search_shows_values_as_text_and_downloads_a_safe_csv(
         assert visit.off_machine() == []
 
 
-def test_a_run_with_an_alert_shows_its_banner_and_the_alerts_list(browser: Browser, server: str) -> None:
-    """The REJECTED run recorded a run_rejected finding: picking it shows the alert banner, and the Data Quality tab
-    lists the finding first, marked as the selected run's (its hostile file name shown as text)."""
+def test_an_alerts_link_opens_its_run_with_the_banner_and_the_alerts_list(
+    browser: Browser, server: str, db: FilledDatabase
+) -> None:
+    """The REJECTED run recorded a run_rejected finding: the link its notification carries (`?dataset=&run=`) opens
+    that run, with the alert banner, and the Data Quality tab lists the finding first, marked as the selected
+    run's (its hostile file name shown as text)."""
     from playwright.sync_api import expect
 
-    with opened(browser, server) as visit:
+    with opened(browser, server, f"?dataset=sales&run={db.rejected}") as visit:
         page = visit.page
         runs = page.locator("select", has=page.locator("option", has_text="sales_first.csv")).first
-        runs.select_option(value=runs.locator("option", has_text="REJECTED").get_attribute("value"))
+        expect(runs.locator("option:checked")).to_contain_text("REJECTED")
         banner = page.locator(".notice.danger", has_text="alert on this run")
         expect(banner).to_contain_text("1 alert on this run: run rejected: run_status (expected COMPLETED)")
         open_tab(page, "Data Quality")
