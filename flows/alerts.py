@@ -14,8 +14,16 @@ import sys
 from pathlib import Path
 
 from flows.settings import get_settings
-from flows.tasks.common import masked_error
+from flows.tasks.common import masked, masked_error
 from flows.tasks.notifications import BLOCK_NAME, apply_automations, automations_of, save_webhook_block
+
+
+def api_url() -> str:
+    """The Prefect API the set-up talks to (PREFECT_API_URL; none means a temporary local server)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return str(PREFECT_API_URL.value() or "(none: a temporary local server)")
+
 
 AUTOMATIONS = Path(__file__).resolve().parents[1] / "automations.yaml"
 
@@ -38,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"alerts: automation {applied.name!r} {applied.action} ({applied.automation_id})")
     except Exception as error:  # noqa: BLE001 - one clear line, the webhook URL never in it
         reason = masked_error(error).replace(webhook.get_secret_value(), "<ALERT_WEBHOOK_URL>")
-        print(f"alerts: set-up failed: {reason}", file=sys.stderr)
+        print(f"alerts: set-up against the Prefect API at {masked(api_url())} failed: {reason}", file=sys.stderr)
         return 1
     return 0
 
