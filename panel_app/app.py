@@ -202,7 +202,8 @@ def create_app(
     settings = settings or get_settings()
     first = settings.default_dataset  # shown first when it has runs (DEFAULT_DATASET)
     reader = shared_reader(database_url(settings), first, settings.expectations_dir)
-    store = DataStore(reader, default_dataset=first, dataset=dataset, **({"run_id": run} if run else {}))
+    chosen: dict[str, Any] = {"run_id": run} if run else {}  # else DataStore picks the dataset's default run
+    store = DataStore(reader, default_dataset=first, dataset=dataset, **chosen)
     return App(store=store, settings=settings, access=StewardAccess.of(settings, user))
 
 
