@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     # block secret, never printed) and applies automations.yaml. Without it, findings are recorded and emitted
     # as Prefect events, but nobody is notified.
     alert_webhook_url: SecretStr | None = None
+    # Alert e-mail (optional, beside or instead of the webhook): the SMTP server prefect-email sends through
+    # (SSL, STARTTLS or INSECURE; the port defaults to the type's), the recipients (comma-separated) and sender.
+    alert_smtp_server: str | None = None
+    alert_smtp_port: int | None = None
+    alert_smtp_type: str = "STARTTLS"
+    alert_smtp_username: str | None = None
+    alert_smtp_password: SecretStr | None = None
+    alert_email_to: str | None = None
+    alert_email_from: str | None = None
     # Rows per chunk: memory is bounded by the chunk, not the file (GX needs ~650 MB per 1M rows).
     chunk_rows: int = 250_000
     # Where chunk tasks run: threads (default), dask, or serial (one after the other, for debugging); at most
