@@ -1,14 +1,19 @@
 """One real Prefect stack (server, process worker, prefect.yaml deployed, alerts set up) for the session's
-deployment and notification tests, with a webhook receiver on 127.0.0.1 standing in for Slack or Teams."""
+deployment and notification tests, with a webhook receiver and an SMTP server on 127.0.0.1 standing in for Slack
+or Teams and for a mail server."""
 
 from __future__ import annotations
 
 import json
 import socket
+import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -45,6 +50,51 @@ class Receiver:
         raise AssertionError(f"no matching notification within {timeout_s:.0f} s; received: {self.posts}")
 
 
+@dataclass
+class Mailbox:
+    """The messages an SMTP server on 127.0.0.1 received (parsed), in order: a mail server standing in for one."""
+
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def wait_for(self, wanted: Callable[[EmailMessage], bool], timeout_s: float = 120) -> EmailMessage:
+        """The first message `wanted` accepts, waiting for it to arrive."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for message in list(self.messages):
+                if wanted(message):
+                    return message
+            time.sleep(0.5)
+        raise AssertionError(
+            f"no matching e-mail within {timeout_s:.0f} s; received: {[m['Subject'] for m in self.messages]}"
+        )
+
+
+def _smtp(mailbox: Mailbox) -> socketserver.ThreadingTCPServer:
+    """Just enough SMTP for smtplib without TLS or login: EHLO, MAIL, RCPT, DATA, QUIT."""
+
+    class Session(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            self.wfile.write(b"220 test SMTP\r\n")
+            while line := self.rfile.readline():
+                verb = line[:4].upper()
+                if verb == b"DATA":
+                    self.wfile.write(b"354 go on\r\n")
+                    data = b"".join(iter(self.rfile.readline, b".\r\n"))
+                    mailbox.messages.append(BytesParser(policy=default).parsebytes(data))
+                    self.wfile.write(b"250 queued\r\n")
+                elif verb == b"QUIT":
+                    self.wfile.write(b"221 bye\r\n")
+                    return
+                else:  # EHLO, HELO, MAIL, RCPT, RSET, NOOP
+                    self.wfile.write(b"250 ok\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", mailbox.port), Session)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def _serve(receiver: Receiver, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -68,6 +118,7 @@ class Deployed:
     stack: Stack
     work: Path
     receiver: Receiver
+    mailbox: Mailbox
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +129,14 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     port = free_port()
     receiver = Receiver(f"http://127.0.0.1:{port}/hooks/{WEBHOOK_TOKEN}")
     http = _serve(receiver, port)
+    mailbox = Mailbox(free_port())
+    smtp = _smtp(mailbox)
     env = {
+        "ALERT_SMTP_SERVER": "127.0.0.1",
+        "ALERT_SMTP_PORT": str(mailbox.port),
+        "ALERT_SMTP_TYPE": "INSECURE",
+        "ALERT_EMAIL_TO": "finance@example.com",
+        "ALERT_EMAIL_FROM": "pipeline@example.com",
         "DATABASE_URL": f"sqlite:///{work / 'pipeline.db'}",
         "PREFECT_LOGGING_LEVEL": "INFO",
         "ALERT_WEBHOOK_URL": receiver.url,
@@ -87,6 +145,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     }
     try:
         with local_stack(port=free_port(), home=work / "prefect-home", log_dir=work / "logs", extra_env=env) as stack:
-            yield Deployed(stack, work, receiver)
+            yield Deployed(stack, work, receiver, mailbox)
     finally:
         http.shutdown()
+        smtp.shutdown()

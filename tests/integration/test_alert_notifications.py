@@ -1,6 +1,7 @@
 """Alert notifications for real: deployment runs on a local Prefect server and worker emit the pipeline's events,
 the automations of automations.yaml (applied by `python -m flows.alerts setup`) turn them into POSTs to a
-webhook receiver on 127.0.0.1, grouped per dataset and kind."""
+webhook receiver on 127.0.0.1 and into e-mail through the alert-email deployment and an SMTP server on
+127.0.0.1, grouped per dataset and kind."""
 
 from __future__ import annotations
 
@@ -114,6 +115,14 @@ def test_a_defective_file_notifies_its_threshold_once_with_links(deployed: Deplo
     assert event["resource"]["prefect.resource.id"] == f"sales-pipeline.run.{run_id}"
     assert event["resource"]["sales-pipeline.dataset"] == "sales"
     assert event["payload"]["links"]["dashboard"] == f"{DASHBOARD_URL}?dataset=sales&run={run_id}"
+    mail = deployed.mailbox.wait_for(lambda m: run_id in m.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert (mail["Subject"], mail["To"], mail["From"]) == (
+        body["subject"],
+        "finance@example.com",
+        "pipeline@example.com",
+    )
+    assert mail.get_body(("plain",)).get_content().splitlines() == body["body"].splitlines()  # type: ignore[union-attr]
+
     artifacts = _api(deployed.stack, "/artifacts/filter", {"artifacts": {"key": {"any_": ["sales-run-summary"]}}})
     (report,) = [a["data"] for a in artifacts if run_id in str(a["data"])]
     assert (
@@ -170,3 +179,5 @@ def test_a_run_whose_database_goes_away_notifies_its_failure(deployed: Deployed,
     body = deployed.receiver.wait_for(lambda b: b["subject"].startswith("[sales-pipeline] flow run "))
     assert body["subject"].endswith(" Failed") and "ended Failed: " in body["body"]
     assert "Prefect: http://127.0.0.1:" in body["body"] and pd.notna(body["text"])
+    mail = deployed.mailbox.wait_for(lambda m: str(m["Subject"]).startswith("[sales-pipeline] flow run "))
+    assert str(mail["Subject"]).endswith(" Failed")

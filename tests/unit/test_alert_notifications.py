@@ -14,7 +14,7 @@ from flows.report import summary_markdown
 from flows.service.alerts import RecordedAlert
 from flows.stages.anomalies import Finding
 from flows.tasks.alert_events import RunLinks, event_name, event_of, run_links
-from flows.tasks.notifications import BLOCK_PLACEHOLDER, automations_of
+from flows.tasks.notifications import BLOCK_PLACEHOLDER, EmailRoute, automations_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,7 @@ def test_every_automation_validates_and_names_the_saved_block() -> None:
 
 def test_the_failure_automation_watches_every_flow_the_project_defines() -> None:
     """The flow names in automations.yaml are those of the @flow decorators in flows/ (a renamed flow would
-    otherwise fail silently)."""
+    otherwise fail silently), but for the e-mail flow: its own failure notifying would loop."""
     names = set()
     for path in (ROOT / "flows").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -45,10 +45,11 @@ def test_the_failure_automation_watches_every_flow_the_project_defines() -> None
                 names |= {k.value.value for k in node.keywords if k.arg == "name"}  # type: ignore[attr-defined]
     failed = next(a for a in automations_of(ROOT / "automations.yaml", uuid4()) if "failed" in a.name)
     related = failed.trigger.match_related  # type: ignore[attr-defined]
+    watched = set(related.root["prefect.resource.name"])  # type: ignore[union-attr]
     assert (
-        set(related.root["prefect.resource.name"])
-        == names
-        == {  # type: ignore[union-attr]
+        watched
+        == names - {"send-alert-email"}
+        == {
             "dataset-pipeline",
             "process-incoming",
             "replay-exceptions",
@@ -56,6 +57,25 @@ def test_the_failure_automation_watches_every_flow_the_project_defines() -> None
         }
     )
     assert failed.trigger.expect == {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}  # type: ignore[attr-defined]
+
+
+def test_notifications_go_to_the_webhook_to_email_or_to_both() -> None:
+    """Each automation's notification becomes a webhook action, an action running the alert-email deployment with
+    the same subject and body templates (rendered by Prefect), or both."""
+    block, route = uuid4(), EmailRoute(uuid4(), "finance@example.com, ops@example.com", "pipeline@example.com")
+    path = ROOT / "automations.yaml"
+    for automation in automations_of(path, None, route):
+        (action,) = automation.actions
+        assert action.type == "run-deployment" and action.deployment_id == route.deployment_id  # type: ignore[union-attr]
+        assert action.parameters["to"] == route.to and "{{" in action.parameters["subject"]  # type: ignore[union-attr,index]
+        assert action.parameters["sender"] == "pipeline@example.com"  # type: ignore[union-attr,index]
+    both = automations_of(path, block, route)
+    assert [[a.type for a in automation.actions] for automation in both] == [
+        ["send-notification", "run-deployment"]
+    ] * 4
+    for automation in both:
+        webhook, email = automation.actions
+        assert (webhook.subject, webhook.body) == (email.parameters["subject"], email.parameters["body"])  # type: ignore[union-attr]
 
 
 def test_links_point_at_the_dashboards_run_page_and_its_docs_route(tmp_path: Path) -> None:
