@@ -27,15 +27,16 @@ from tests.integration.helpers import scalar
 from tests.integration.stewarding import apply_actions, export_template
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-PG_BIN = Path("/usr/lib/postgresql/15/bin")  # the server's major version; the default pg_dump may be another
 
 
-def pg_tool(name: str) -> str:
-    """The PostgreSQL 15 client binary `name` (Debian's versioned folder first, else the PATH's)."""
-    found = PG_BIN / name if (PG_BIN / name).exists() else shutil.which(name)
+def pg_tool(name: str, url: str) -> str:
+    """The client binary `name` of the server's major version (Debian's versioned folder), else the PATH's."""
+    major = int(str(scalar(url, "SHOW server_version_num"))) // 10000
+    versioned = Path(f"/usr/lib/postgresql/{major}/bin") / name
+    found = str(versioned) if versioned.exists() else shutil.which(name)
     if found is None:
-        pytest.fail(f"{name} is not installed (apt-get install -y postgresql-client-15)")
-    return str(found)
+        pytest.fail(f"{name} is not installed (apt-get install -y postgresql-client)")
+    return found
 
 
 def libpq(url: str) -> str:
@@ -81,10 +82,10 @@ def restored_copy(url: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{restored}"
         return
     dump = tmp_path / "pipeline.dump"
-    subprocess.run([pg_tool("pg_dump"), "-Fc", "-f", str(dump), libpq(url)], check=True, timeout=60)
+    subprocess.run([pg_tool("pg_dump", url), "-Fc", "-f", str(dump), libpq(url)], check=True, timeout=60)
     with throwaway_database(POSTGRES_ADMIN_URL, prefix="restore_test") as fresh:
-        restore = [pg_tool("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error", "-d", libpq(fresh), str(dump)]
-        subprocess.run(restore, check=True, timeout=60)
+        restore = [pg_tool("pg_restore", url), "--no-owner", "--no-acl", "--exit-on-error", "-d", libpq(fresh)]
+        subprocess.run([*restore, str(dump)], check=True, timeout=60)
         yield fresh
 
 
@@ -112,7 +113,7 @@ def schema(url: str) -> str:
     if url.startswith("sqlite"):
         rows = rows_at(url, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
         return "\n".join(map(repr, rows))
-    command = [pg_tool("pg_dump"), "--schema-only", "--no-owner", "--no-acl", libpq(url)]
+    command = [pg_tool("pg_dump", url), "--schema-only", "--no-owner", "--no-acl", libpq(url)]
     text = subprocess.run(command, check=True, capture_output=True, text=True, timeout=60).stdout
     return "\n".join(
         line for line in text.splitlines() if not line.startswith(("-- Dumped", "\\restrict", "\\unrestrict"))
