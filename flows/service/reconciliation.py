@@ -63,8 +63,10 @@ def reconcile_stored_run(uow: UnitOfWork, spec: DatasetSpec, run: Mapping[str, A
     if set(promoted.tolist()) != set(states[PROMOTED_CLEAN].tolist()):
         problems.append(f"the PROMOTED exceptions and the promoted rows of {spec.clean_table} name other records")
     exceptions = len(unresolved) + len(promoted)
-    for name, held in ((spec.clean_table, len(clean)), ("exceptions", exceptions)):
-        column = "clean_count" if name == spec.clean_table else "exception_count"
+    for column, table, held in (
+        ("clean_count", spec.clean_table, len(clean)),
+        ("exception_count", "exceptions", exceptions),
+    ):
         if run.get(column) != held:
-            problems.append(f"pipeline_runs.{column} is {run.get(column)}, {name} holds {held} rows of the run")
+            problems.append(f"pipeline_runs.{column} is {run.get(column)}, {table} holds {held} rows of the run")
     return RunBalance(run_id, len(raw), len(clean), exceptions, tuple(problems))
