@@ -33,6 +33,12 @@ class RunRecords:
         row = self._conn.execute(stmt).mappings().first()
         return dict(row) if row else None
 
+    def completed(self, dataset: str) -> list[dict[str, Any]]:
+        """The dataset's COMPLETED runs as dicts, oldest first."""
+        t = PipelineRun
+        stmt = select(t.__table__).where(t.dataset == dataset, t.status == RunStatus.COMPLETED).order_by(t.started_at)
+        return [dict(row) for row in self._conn.execute(stmt).mappings()]
+
     def lock(self, run_ids: Sequence[str]) -> None:
         """Hold these runs' rows until the transaction ends (PostgreSQL; SQLite has one writer at a time): replays
         touching the same run go one after the other, each reading the analytics the previous one committed."""
