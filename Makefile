@@ -8,7 +8,7 @@ SAMPLE := data/sample_sales.csv
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test test-unit lint venv clean-data deploy-local dashboard dashboard-steward bench bench-steward bench-ledger
+.PHONY: demo test test-unit lint venv clean-data deploy-local dashboard dashboard-steward bench bench-steward bench-ledger year
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ bench-steward: venv
 ## (7 to 12 min on 2 cores; quick check: LEDGER_ARGS="--ledger-rows 1000000 --file-rows 100000")
 bench-ledger: venv
 	$(BIN)/python tests/bench_ledger.py $(LEDGER_ARGS)
+
+## year: a year of nightly sales files (DAYS, about ROWS rows a day) through the incoming flow, a month at a time,
+## into data/year/ (must be empty; YEAR_ARGS="--database-url postgresql://..." for PostgreSQL); prints the report
+DAYS ?= 365
+year: venv
+	$(BIN)/python tests/bench_year.py --days $(DAYS) --rows $(ROWS) --out data/year $(YEAR_ARGS)
 
 ## dashboard: the Panel dashboard on http://127.0.0.1:5006 (DASHBOARD_DATABASE_URL, else DATABASE_URL); offline
 dashboard: venv
