@@ -70,9 +70,11 @@ lint: venv
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit -q
 
-## test: lint, then the whole test suite (PostgreSQL tests need a server; CI requires them)
+## test: lint, then the whole test suite on TEST_WORKERS processes, each taking whole modules (PostgreSQL tests
+## need a server; CI requires them)
+TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 clean-data:
 	rm -rf data/pipeline.db data/pipeline.db-* $(SAMPLE) data/sample_sales.answers.json data/work
