@@ -73,25 +73,29 @@ def purge(
     done, events = [], []
     for run in runs:
         t0, run_id = time.perf_counter(), str(run["run_id"])
+        by_rule = uow.retention.count_results(run_id) if run_id in results_due else {}
         if dry_run:
-            raw = uow.retention.count_raw(run_id, spec) if run_id in raw_due else 0
-            results = uow.retention.count_results(run_id) if run_id in results_due else 0
+            raw, results = uow.retention.count_raw(run_id, spec) if run_id in raw_due else 0, sum(by_rule.values())
         else:
             raw = uow.retention.delete_raw(run_id, spec) if run_id in raw_due else 0
-            results = uow.retention.delete_results(run_id) if run_id in results_due else 0
+            results = uow.retention.delete_results(run_id) if by_rule else 0
         if raw or results:
             done.append(RunPurge(run_id, str(run["status"]), run["ended_at"], raw, results))
-            events.append(_event(spec, done[-1], policy, round((time.perf_counter() - t0) * 1000)))
+            events.append(_event(spec, done[-1], policy, by_rule, round((time.perf_counter() - t0) * 1000)))
     if not dry_run:
         uow.runs.record_audit(events)
     return done
 
 
-def _event(spec: DatasetSpec, run: RunPurge, policy: RetentionPolicy, duration_ms: int) -> dict[str, Any]:
-    """The run's `purge` audit event: rows removed, per table, and the policy that removed them."""
+def _event(
+    spec: DatasetSpec, run: RunPurge, policy: RetentionPolicy, by_rule: dict[str, int], duration_ms: int
+) -> dict[str, Any]:
+    """The run's `purge` audit event: rows removed, per table (findings also per rule: what the Controls tab counted
+    for the run), and the policy that removed them."""
     details = {
         spec.raw_table: run.raw_rows,
         "validation_results": run.validation_results,
+        "validation_results_by_rule": by_rule,
         "run_status": run.status,
         "raw_retention_days": policy.raw_days,
         "validation_retention_days": policy.validation_days,

@@ -49,10 +49,11 @@ class RetentionRecords:
         tables = dataset_tables(spec)
         return int(self._conn.execute(delete(tables.raw).where(*_unreferenced_raw(run_id, tables))).rowcount)
 
-    def count_results(self, run_id: str) -> int:
-        """How many of the run's row-level validation results a purge may remove."""
-        stmt = select(func.count()).select_from(ValidationResult).where(*_purgeable_results(run_id))
-        return int(self._conn.execute(stmt).scalar_one())
+    def count_results(self, run_id: str) -> dict[str, int]:
+        """How many of the run's row-level validation results a purge may remove, per rule."""
+        v = ValidationResult
+        stmt = select(v.rule_name, func.count()).where(*_purgeable_results(run_id)).group_by(v.rule_name)
+        return {str(rule): int(n) for rule, n in self._conn.execute(stmt)}
 
     def delete_results(self, run_id: str) -> int:
         """Delete the run's row-level validation results, but those of records still OPEN; return how many."""

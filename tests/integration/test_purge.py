@@ -90,7 +90,11 @@ def test_purge_keeps_what_open_exceptions_and_the_ledger_need(
     assert read_table(url, "validation_results", recent.run_id).shape[0] > 0  # the recent run is untouched
     events = read_table(url, "audit_log").query("stage == 'purge'").set_index("run_id")
     assert json.loads(events.loc[rejected.run_id, "details"])["raw_sales"] == 10
-    assert json.loads(events.loc[old, "details"])["raw_sales"] == 0
+    details = json.loads(events.loc[old, "details"])
+    assert details["raw_sales"] == 0 and details["validation_results"] == int(
+        (~kept[old_findings["run_id"] == old]).sum()
+    )
+    assert sum(details["validation_results_by_rule"].values()) == details["validation_results"]
 
     assert purge_main(["--older-than-days", "30"]) == 0  # again: nothing left to remove, no new event
     assert counts(url) == after
