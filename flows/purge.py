@@ -6,7 +6,8 @@ From COMPLETED, REJECTED and FAILED runs that ended more than RAW_RETENTION_DAYS
 or N days for both, it deletes the raw rows nothing references any more (no clean row, no exception) and the
 row-level validation results (but those of OPEN exceptions), and writes a `purge` audit event per run touched.
 Everything else is kept for good (README, "Retention and housekeeping"). With neither setting nor N, it removes
-nothing. `--dry-run` counts and changes nothing. Exits 0 when done, 2 on a wrong argument or dataset.
+nothing. `--dry-run` counts and changes nothing. Exits 0 when done; 1 when a dataset's spec could not be loaded
+(that dataset is skipped, the others purged); 2 on a wrong argument.
 """
 
 from __future__ import annotations
@@ -48,13 +49,14 @@ def _purge(settings: Settings, policy: RetentionPolicy, dataset: str | None, dry
     else:
         names = [dataset]
     verb = "would remove" if dry_run else "removed"
-    now = dt.datetime.now(dt.UTC)
+    now, skipped = dt.datetime.now(dt.UTC), 0
     for name in names:
         try:
             spec = load_dataset(name, settings.expectations_dir)
         except SpecError as exc:
-            print(f"purge: {name}: {exc}", file=sys.stderr)
-            return 2
+            print(f"SKIPPED: {name}: {exc}")
+            skipped += 1
+            continue
         with SqlUnitOfWork(engine) as uow:
             uow.prepare(spec)
             done = purge(uow, spec, policy, now, dry_run=dry_run)
@@ -65,7 +67,7 @@ def _purge(settings: Settings, policy: RetentionPolicy, dataset: str | None, dry
         raw, results = sum(r.raw_rows for r in done), sum(r.validation_results for r in done)
         print(f"{name}: {verb} {raw:,} raw rows and {results:,} validation results of {len(done)} run(s)")
     print(f"policy: raw rows {_days(policy.raw_days)}, validation results {_days(policy.validation_days)}")
-    return 0
+    return 0 if not skipped else 1
 
 
 def _days(days: int | None) -> str:
