@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///data/pipeline.db"
@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     pause_at: str = ""
     # The incoming flow leaves files modified this recently for the next pickup (they may still be written).
     incoming_settle_seconds: float = 5.0
+    # Retention (README, "Retention and housekeeping"): `python -m flows.purge` removes, from runs that ended more
+    # than this many days ago, the raw rows nothing references any more and the row-level validation results. Unset
+    # (the default): kept for good. Exceptions, runs, audit events, analytics, the ledger and clean rows always are.
+    raw_retention_days: int | None = Field(default=None, ge=0)
+    validation_retention_days: int | None = Field(default=None, ge=0)
 
 
 def get_settings() -> Settings:

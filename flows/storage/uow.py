@@ -14,6 +14,7 @@ from flows.storage.exceptions import ExceptionRecords
 from flows.storage.ledger import LedgerRecords
 from flows.storage.migrate import upgrade
 from flows.storage.records import DatasetRecords
+from flows.storage.retention import RetentionRecords
 from flows.storage.runs import RunRecords
 from flows.storage.tables import ensure_dataset_tables
 
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
     exceptions: ExceptionRecords
     ledger: LedgerRecords
     alerts: AlertRecords
+    retention: RetentionRecords
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -40,7 +42,7 @@ class SqlUnitOfWork:
         self._connection.begin()
         self.runs, self.records = RunRecords(self._connection), DatasetRecords(self._connection)
         self.exceptions, self.ledger = ExceptionRecords(self._connection), LedgerRecords(self._connection)
-        self.alerts = AlertRecords(self._connection)
+        self.alerts, self.retention = AlertRecords(self._connection), RetentionRecords(self._connection)
         return self
 
     def __exit__(
