@@ -18,8 +18,8 @@ from flows.dataset import load_dataset
 from flows.stages.validate import validation_view
 from flows.validation.docs import DataDocsError, build_run_docs
 from flows.validation.offline import localize_file, localize_page, remote_assets
-from flows.validation.site import prune
 from flows.validation.runner import SuiteRunner
+from flows.validation.site import prune
 from tests.factories import EXPECTATIONS_DIR, make_frame
 
 FIRST_ID = 7001  # record ids deliberately differ from row positions and from any count on the page
