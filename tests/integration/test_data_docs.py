@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,6 +220,35 @@ def test_a_relative_docs_root_is_taken_from_the_working_directory(
     index = validator.build_docs([("sales: day<1>.csv, rows 1-5", outcome.docs_result)], Path("data/docs"), RUN_ID)
     assert index == tmp_path / "data" / "docs" / RUN_ID / "index.html"
     assert index.is_file()
+
+
+def test_two_runs_publishing_at_once_both_land_in_the_index(validator: SuiteRunner, tmp_path: Path) -> None:
+    """Two runs (each with its own GX context, as two workers have) finishing together both get their pages, their
+    manifest fragment and their index rows; no build folder or temporary file is left behind."""
+    runners = [validator, SuiteRunner(load_dataset("sales", EXPECTATIONS_DIR).suite)]
+    results = [r.validate(validation_view(make_frame(2), pd.Series([1, 2]))).docs_result for r in runners]
+    start, errors = threading.Barrier(2), []
+
+    def build(runner: SuiteRunner, result: Any, run_id: str) -> None:
+        start.wait()
+        try:
+            runner.build_docs([(f"sales: {run_id}.csv", result)], tmp_path, run_id)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=build, args=(runner, result, run_id))
+        for runner, result, run_id in zip(runners, results, (RUN_ID, LATER_RUN_ID), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert index.count('class="validation-link"') == 2 and RUN_ID in index and LATER_RUN_ID in index
+    assert sorted(p.name for p in (tmp_path / "manifest").iterdir()) == [f"{RUN_ID}.json", f"{LATER_RUN_ID}.json"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.name != ".lock"] == []
 
 
 @pytest.mark.parametrize("run_id", ["", "../escape", "a/b", ".hidden", "static", "expectations", "manifest"])
