@@ -64,6 +64,8 @@ _LOCAL_STATIC = re.compile(r"""((?:\bsrc|\bhref)\s*=\s*|url\(\s*)(["']?)(?:\./|(
 # A relative link to a suite page, in an attribute or in the JS data of GX's index table. Data values cannot
 # match: they are HTML-escaped, so they hold no bare quote.
 _SUITE_LINK = re.compile(r"""(["'])(?:\./|(?:\.\./)+)?expectations/""")
+_INDENT = re.compile(r"\n[ \t]+")
+_KEEPS_WHITESPACE = re.compile(r"<(?:pre|textarea)\b", re.IGNORECASE)
 _SRI_ATTR = re.compile(r"""\s+(?:integrity|crossorigin)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""", re.IGNORECASE)
 
 
@@ -72,6 +74,8 @@ def localize_file(page: Path, root_prefix: str) -> None:
     page); refuse a page that would still load something from the network."""
     text = localize_page(page.read_text(encoding="utf-8"), root_prefix)
     text = _SUITE_LINK.sub(lambda m: f"{m.group(1)}{root_prefix}expectations/", text)
+    if not _KEEPS_WHITESPACE.search(text):  # GX indents deeply: about 12% of a page, and every page is kept
+        text = _INDENT.sub("\n", text)
     remaining = remote_assets(text)
     if remaining:
         raise DataDocsError(f"{page} still loads {remaining}; vendor them in {STATIC_DIR} and map them")
