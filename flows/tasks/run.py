@@ -64,7 +64,7 @@ def check_schema(run: RunContext, plan: FilePlan) -> SchemaCheck:
 
 @task(name="Build Data Docs", **STORAGE_TASK)
 def build_docs(run: RunContext, schema: SchemaCheck, chunks: Sequence[ChunkResult]) -> Path:
-    """Build the run's offline GX Data Docs (suite and every validation) and record where they are."""
+    """Add the run's offline GX Data Docs to the site (every validation), record its page, apply retention."""
     named = [(f"{run.dataset}: {run.source_name}, header", schema.docs_result)]
     for c in chunks:
         if c.docs_result is not None:
