@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///data/pipeline.db"
@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     docs_dir: Path = Path("data/docs")
     # Data Docs retention: at the end of each run, the site drops the pages (and index entries) of runs built more
     # than this many days ago; their run records and summaries stay in the database. Unset: keep every page.
-    docs_retention_days: int | None = None
+    docs_retention_days: int | None = Field(default=None, ge=1)  # 0 would drop the run's own fresh pages
     # Where a run spills its chunks for the workers (one folder per run, removed when the run ends).
     # With workers on other machines, a folder every worker can read, like the input files.
     work_dir: Path = Path("data/work")

@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from flows.dataset import DatasetSpec
+from flows.settings import Settings
 from panel_app.metrics.runs import docs_href
 from tests.factories import make_frame, write_csv
 from tests.integration.helpers import read_table
@@ -40,3 +42,11 @@ def test_retention_drops_an_old_runs_pages_but_keeps_its_run_record(
     assert not (docs / old.run.run_id).exists() and not fragment.exists()
     assert docs_href(runs.loc[old.run.run_id, "data_docs_path"], docs) is None
     assert docs_href(runs.loc[new.run.run_id, "data_docs_path"], docs) == f"/docs/{new.run.run_id}/index.html"
+
+
+@pytest.mark.parametrize("days", ["0", "-3"])
+def test_a_retention_under_one_day_is_refused(days: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DOCS_RETENTION_DAYS below 1 would drop the pages a run has just built, so the settings refuse it."""
+    monkeypatch.setenv("DOCS_RETENTION_DAYS", days)
+    with pytest.raises(ValidationError, match="docs_retention_days"):
+        Settings()
