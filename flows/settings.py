@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     expectations_dir: Path = Path("expectations")
     data_dir: Path = Path("data")
     docs_dir: Path = Path("data/docs")
+    # Data Docs retention: at the end of each run, the site drops the pages (and index entries) of runs built more
+    # than this many days ago; their run records and summaries stay in the database. Unset: keep every page.
+    docs_retention_days: int | None = Field(default=None, ge=1)  # 0 would drop the run's own fresh pages
     # Where a run spills its chunks for the workers (one folder per run, removed when the run ends).
     # With workers on other machines, a folder every worker can read, like the input files.
     work_dir: Path = Path("data/work")

@@ -1,4 +1,4 @@
-"""The run's Data Docs: GX renders the suite and every validation of the run into an offline site."""
+"""The run's Data Docs: GX renders every validation of the run into the docs root's one offline site."""
 
 from __future__ import annotations
 
@@ -12,10 +12,16 @@ from flows.validation.runner import SuiteRunner
 
 
 def build_docs(
-    uow: UnitOfWork, run: RunContext, runner: SuiteRunner, results: Sequence[tuple[str, Any]], docs_root: Path
+    uow: UnitOfWork,
+    run: RunContext,
+    runner: SuiteRunner,
+    results: Sequence[tuple[str, Any]],
+    docs_root: Path,
+    keep_days: int | None = None,
 ) -> Path:
-    """Build `docs_root/<run_id>/` from the run's GX results, each shown under its data asset name (dataset, file
-    and rows), and record where it is; return its index.html."""
-    index = runner.build_docs(results, docs_root, run.run_id)
+    """Add the run's GX results to the site at `docs_root` (its page `<run_id>/index.html`), each shown under its
+    data asset name (dataset, file and rows), and record where the page is; then drop the pages of runs built
+    more than `keep_days` ago (their run records stay). Return the run's page."""
+    index = runner.build_docs(results, docs_root, run.run_id, keep_days)
     uow.runs.update(run.run_id, data_docs_path=str(index))
     return index

@@ -64,7 +64,7 @@ def check_schema(run: RunContext, plan: FilePlan) -> SchemaCheck:
 
 @task(name="Build Data Docs", **STORAGE_TASK)
 def build_docs(run: RunContext, schema: SchemaCheck, chunks: Sequence[ChunkResult]) -> Path:
-    """Build the run's offline GX Data Docs (suite and every validation) and record where they are."""
+    """Add the run's offline GX Data Docs to the site (every validation), record its page, apply retention."""
     named = [(f"{run.dataset}: {run.source_name}, header", schema.docs_result)]
     for c in chunks:
         if c.docs_result is not None:
@@ -72,7 +72,8 @@ def build_docs(run: RunContext, schema: SchemaCheck, chunks: Sequence[ChunkResul
                 (f"{run.dataset}: {run.source_name}, rows {c.last_row - c.rows + 1:,}-{c.last_row:,}", c.docs_result)
             )
     with borrowed_runner(run.spec.suite) as runner, unit_of_work() as uow:
-        index = service.build_docs(uow, run, runner, named, get_settings().docs_dir)
+        settings = get_settings()
+        index = service.build_docs(uow, run, runner, named, settings.docs_dir, settings.docs_retention_days)
     get_run_logger().info("data docs: %s", index.as_uri())
     return index
 

@@ -1,9 +1,10 @@
-"""Data Docs: one run's GX validation results as a static HTML site that works offline, from file://.
+"""Data Docs: a run's GX validation results added to the docs root's one static HTML site, offline from file://.
 
-GX 1.24 renders the pages (suite page, one page per validation result, an index), but its templates
+GX 1.24 renders the pages (suite page, one page per validation result, the run's index), but its templates
 load jQuery, Bootstrap, font-awesome and vega from public CDNs and it writes failing values into
-table cells without HTML-escaping them. So this module renders escaped copies of the results, then
-copies the libraries vendored in `flows/validation/docs_static/` into the site and points every page at them.
+table cells without HTML-escaping them. So this module renders escaped copies of the results into a build
+folder; `site.publish_run` then points every page at the site's one copy of the libraries vendored in
+`flows/validation/docs_static/` and adds the run to the site (layout in site.py).
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import datetime as dt
 import html
 import re
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from flows.constants import RECORD_ID
-from flows.validation.offline import DataDocsError, make_offline
+from flows.validation.offline import DataDocsError
+from flows.validation.site import RESERVED, prune, publish_run
 
 __all__ = ["DataDocsError", "build_run_docs", "display_copy"]
 SAFE_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -34,28 +37,58 @@ _ESCAPED_FIELDS = (
 )
 
 
-def build_run_docs(context: Any, validation_results: Sequence[tuple[str, Any]], docs_root: Path, run_id: str) -> Path:
-    """Build `docs_root/<run_id>/` (suite pages plus this run's validation pages, each headed by its data asset
-    name, offline); return its index.html."""
+def build_run_docs(
+    context: Any,
+    validation_results: Sequence[tuple[str, Any]],
+    docs_root: Path,
+    run_id: str,
+    keep_days: int | None = None,
+) -> Path:
+    """Add the run to the site at `docs_root`: `<run_id>/index.html` (its page, returned) and one page per
+    validation, each headed by its data asset name; then drop runs built more than `keep_days` ago, if given."""
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
-    if not SAFE_RUN_ID.fullmatch(run_id):
+    if not SAFE_RUN_ID.fullmatch(run_id) or run_id in RESERVED:
         raise ValueError(f"run id {run_id!r} is not a plain folder name (letters, digits, '.', '_', '-')")
     if not validation_results:
         raise ValueError("no validation results to document")
-    site_dir = docs_root.resolve() / run_id  # GX's filesystem store wants an absolute path
-    if site_dir.exists():
-        shutil.rmtree(site_dir)  # a retried run replaces its own docs, never mixes two builds
-    keys = [_store_display_copy(context, result, run_id, asset) for asset, result in validation_results]
-    suites = {ExpectationSuiteIdentifier(name=key.expectation_suite_identifier.name) for key in keys}
-    _render_site(context, site_dir, run_id, [*sorted(suites, key=str), *keys])
-    _check_pages(site_dir, len(keys))
-    make_offline(site_dir)
-    return site_dir / "index.html"
+    root = docs_root.resolve()  # GX's filesystem store wants an absolute path
+    root.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(prefix=f".build-{run_id}-", dir=root))  # one level below root, like <run_id>/
+    build.chmod(0o755)  # it becomes the run's folder
+    try:
+        stored = [_store_display_copy(context, result, run_id, asset) for asset, result in validation_results]
+        keys = [key for key, _ in stored]
+        suites = {ExpectationSuiteIdentifier(name=key.expectation_suite_identifier.name) for key in keys}
+        _render_site(context, build, run_id, [*sorted(suites, key=str), *keys])
+        _check_pages(build, len(keys))
+        assets = [asset for asset, _ in validation_results]
+        entries = [_entry(asset, shown, key, run_id) for asset, (key, shown) in zip(assets, stored, strict=True)]
+        page = publish_run(build, root, run_id, entries)
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
+    if keep_days is not None:
+        prune(root, keep_days)
+    return page
 
 
-def _store_display_copy(context: Any, result: Any, run_name: str, asset: str) -> Any:
-    """Store an escaped copy of `result` under this run's name, named `asset`; return its key in the results store."""
+def _entry(asset: str, shown: Any, key: Any, run_id: str) -> dict[str, Any]:
+    """What the site index lists for one validation page."""
+    stats = shown.statistics
+    return {
+        "asset": asset,
+        "suite": key.expectation_suite_identifier.name,
+        "suite_page": "/".join(("expectations", *key.expectation_suite_identifier.to_tuple())) + ".html",
+        "run_time": shown.meta["run_id"].run_time.astimezone(dt.UTC).isoformat(),
+        "success": bool(shown.success),
+        "evaluated": int(stats["evaluated_expectations"]),
+        "successful": int(stats["successful_expectations"]),
+        "page": "/".join((run_id, "validations", *key.to_tuple())) + ".html",
+    }
+
+
+def _store_display_copy(context: Any, result: Any, run_name: str, asset: str) -> tuple[Any, Any]:
+    """Store an escaped copy of `result` under this run's name, named `asset`; return its key and the copy."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -73,7 +106,7 @@ def _store_display_copy(context: Any, result: Any, run_name: str, asset: str) ->
         batch_identifier=_batch_name(result),
     )
     context.validation_results_store.set(key, shown)
-    return key
+    return key, shown
 
 
 def display_copy(result: Any) -> Any:

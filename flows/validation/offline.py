@@ -1,11 +1,9 @@
 """Data Docs that work offline: GX's pages load their libraries from CDNs; these are vendored in
-`flows/validation/docs_static/` and every page is pointed at the local copies."""
+`flows/validation/docs_static/` (copied once into a site's static/vendor) and every page is pointed at them."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 
@@ -14,7 +12,7 @@ class DataDocsError(RuntimeError):
 
 
 STATIC_DIR = Path(__file__).with_name("docs_static")
-VENDOR_DIR = "static/vendor"  # where the libraries go, relative to a run's site root
+VENDOR_DIR = "static/vendor"  # where the libraries go, relative to the site root
 _GX_IMAGES = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
 _JSDELIVR, _CDNJS, _UNPKG = (
     "https://cdn.jsdelivr.net/npm/",
@@ -63,21 +61,25 @@ LOCAL_ASSETS: dict[str, str] = {
 _ASSET_TAG = re.compile(r"<(?:script|link|img)\b[^>]*>|<style\b[^>]*>.*?</style>", re.IGNORECASE | re.DOTALL)
 _ASSET_URL = re.compile(r"""((?:\bsrc|\bhref)\s*=\s*|url\(\s*)(["']?)(https?://[^"'()\s>]+)""", re.IGNORECASE)
 _LOCAL_STATIC = re.compile(r"""((?:\bsrc|\bhref)\s*=\s*|url\(\s*)(["']?)(?:\./|(?:\.\./)+)?static/""", re.IGNORECASE)
+# A relative link to a suite page, in an attribute or in the JS data of GX's index table. Data values cannot
+# match: they are HTML-escaped, so they hold no bare quote.
+_SUITE_LINK = re.compile(r"""(["'])(?:\./|(?:\.\./)+)?expectations/""")
+_INDENT = re.compile(r"\n[ \t]+")
+_KEEPS_WHITESPACE = re.compile(r"<(?:pre|textarea)\b", re.IGNORECASE)
 _SRI_ATTR = re.compile(r"""\s+(?:integrity|crossorigin)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""", re.IGNORECASE)
 
 
-def make_offline(site_dir: Path) -> None:
-    """Copy the vendored libraries into a built site and point each page at them instead of CDNs."""
-    shutil.copytree(
-        STATIC_DIR, site_dir / VENDOR_DIR, ignore=shutil.ignore_patterns("README.md", "*.sh"), dirs_exist_ok=True
-    )
-    for page in site_dir.rglob("*.html"):
-        root = Path(os.path.relpath(site_dir, page.parent)).as_posix()
-        text = localize_page(page.read_text(encoding="utf-8"), "" if root == "." else f"{root}/")
-        remaining = remote_assets(text)
-        if remaining:
-            raise DataDocsError(f"{page} still loads {remaining}; vendor them in {STATIC_DIR} and map them")
-        page.write_text(text, encoding="utf-8")
+def localize_file(page: Path, root_prefix: str) -> None:
+    """Point a page's CDN and static/ assets, and its suite links, at the site root `root_prefix` (relative to the
+    page); refuse a page that would still load something from the network."""
+    text = localize_page(page.read_text(encoding="utf-8"), root_prefix)
+    text = _SUITE_LINK.sub(lambda m: f"{m.group(1)}{root_prefix}expectations/", text)
+    if not _KEEPS_WHITESPACE.search(text):  # GX indents deeply: about 12% of a page, and every page is kept
+        text = _INDENT.sub("\n", text)
+    remaining = remote_assets(text)
+    if remaining:
+        raise DataDocsError(f"{page} still loads {remaining}; vendor them in {STATIC_DIR} and map them")
+    page.write_text(text, encoding="utf-8")
 
 
 def localize_page(text: str, root_prefix: str) -> str:

@@ -139,9 +139,12 @@ class SuiteRunner:
         finally:
             ledger.value_set = []
 
-    def build_docs(self, results: Sequence[tuple[str, Any]], docs_root: Path, run_id: str) -> Path:
-        """Render the run's offline Data Docs (suite pages plus these (data asset name, result) pairs)."""
-        return build_run_docs(self._context, results, docs_root, run_id)
+    def build_docs(
+        self, results: Sequence[tuple[str, Any]], docs_root: Path, run_id: str, keep_days: int | None = None
+    ) -> Path:
+        """Add the run's (data asset name, result) pairs to the offline Data Docs site at `docs_root` (see
+        validation/site.py); drop runs built more than `keep_days` ago if given; return the run's page."""
+        return build_run_docs(self._context, results, docs_root, run_id, keep_days)
 
     def _run(self, definition: Any, frame: pd.DataFrame) -> SuiteOutcome:
         result = _validate(definition, frame)

@@ -1,8 +1,12 @@
-"""Data Docs of one run, built from a real GX validation: offline, escaped, and naming failing rows by record id."""
+"""Data Docs built from real GX validations: one site per docs root that each run adds its pages to; offline,
+escaped, and naming failing rows by record id."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,8 +18,9 @@ import pytest
 from flows.dataset import load_dataset
 from flows.stages.validate import validation_view
 from flows.validation.docs import DataDocsError, build_run_docs
-from flows.validation.offline import localize_page, make_offline, remote_assets
+from flows.validation.offline import localize_file, localize_page, remote_assets
 from flows.validation.runner import SuiteRunner
+from flows.validation.site import prune
 from tests.factories import EXPECTATIONS_DIR, make_frame
 
 FIRST_ID = 7001  # record ids deliberately differ from row positions and from any count on the page
@@ -23,6 +28,8 @@ SCRIPT = "<script>alert(1)</script>"
 BAD_ROWS = [{"product": SCRIPT}, {"region": "Nort"}, {"quantity": ""}]
 BAD_IDS = (7004, 7005, 7006)  # make_frame(3, BAD_ROWS): the bad rows follow three good ones
 RUN_ID = "run-20240315-01"
+LATER_RUN_ID = "run-20240316-01"
+MAX_BYTES_PER_RUN = 300_000  # the site's budget per run (README); a 5,000-row run measured about 255 KB
 # Anything a page would fetch by itself: script/img src, link href, CSS url(); plain <a> links excluded.
 ASSET_REF = re.compile(
     r"""<(?:script|img)\b[^>]*\bsrc\s*=\s*["']?([^"'\s>]+)|<link\b[^>]*\bhref\s*=\s*["']?([^"'\s>]+)"""
@@ -33,9 +40,12 @@ ASSET_REF = re.compile(
 
 @dataclass(frozen=True)
 class BuiltDocs:
-    """One run's docs and what went into them."""
+    """One run's docs (in a site that also holds a later run's) and what went into them."""
 
     index: Path
+    root: Path
+    later: Path
+    later_bytes: int
     result: Any
     findings: pd.DataFrame
 
@@ -48,13 +58,24 @@ def validator() -> SuiteRunner:
 
 @pytest.fixture(scope="module")
 def docs(validator: SuiteRunner, tmp_path_factory: pytest.TempPathFactory) -> BuiltDocs:
-    """Validate three good and three bad rows with the committed suite, then build that run's docs."""
+    """Validate three good and three bad rows with the committed suite and build that run's docs; then a later
+    run (its header and its rows) into the same site."""
     frame = make_frame(3, BAD_ROWS)
     outcome = validator.validate(validation_view(frame, pd.Series(range(FIRST_ID, FIRST_ID + len(frame)))))
-    index = validator.build_docs(
-        [("sales: day<1>.csv, rows 1-5", outcome.docs_result)], tmp_path_factory.mktemp("docs"), RUN_ID
+    root = tmp_path_factory.mktemp("docs")
+    index = validator.build_docs([("sales: day<1>.csv, rows 1-5", outcome.docs_result)], root, RUN_ID)
+    before = site_bytes(root)
+    header = validator.check_schema(list(frame.columns)).docs_result
+    rows = validator.validate(validation_view(make_frame(4), pd.Series(range(1, 5)))).docs_result
+    later = validator.build_docs(
+        [("sales: day2.csv, header", header), ("sales: day2.csv, rows 1-4", rows)], root, LATER_RUN_ID
     )
-    return BuiltDocs(index=index, result=outcome.docs_result, findings=outcome.findings)
+    return BuiltDocs(index, root, later, site_bytes(root) - before, outcome.docs_result, outcome.findings)
+
+
+def site_bytes(root: Path) -> int:
+    """The bytes of every file in the site."""
+    return sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
 
 
 def validation_page(docs: BuiltDocs) -> Path:
@@ -76,21 +97,46 @@ def test_the_validation_page_names_its_data_asset(docs: BuiltDocs) -> None:
     assert "Data asset:" in text and "None" not in text.split("Data asset:")[1][:200]
 
 
-def test_it_builds_the_index_and_the_validation_page_under_the_run_folder(docs: BuiltDocs) -> None:
-    """It writes docs_root/<run_id>/index.html, which links the run's validation page and the suite page."""
-    assert docs.index.name == "index.html" and docs.index.parent.name == RUN_ID
+def test_it_builds_the_run_page_and_its_validation_page_under_the_run_folder(docs: BuiltDocs) -> None:
+    """It writes docs_root/<run_id>/index.html, which links the run's validation page and the shared suite page."""
+    assert docs.index.name == "index.html" and docs.index.parent == docs.root / RUN_ID
     page = validation_page(docs)
     assert RUN_ID in page.relative_to(docs.index.parent).parts
     index = docs.index.read_text(encoding="utf-8")
     assert page.relative_to(docs.index.parent).as_posix() in index
-    assert "expectations/sales_orders.html" in index
-    assert (docs.index.parent / "expectations" / "sales_orders.html").is_file()
+    assert "../expectations/sales_orders.html" in index
+    assert (docs.root / "expectations" / "sales_orders.html").is_file()
+    assert not (docs.index.parent / "expectations").exists() and not (docs.index.parent / "static").exists()
+
+
+def test_two_runs_share_one_site_with_one_static_folder(docs: BuiltDocs) -> None:
+    """The site root holds the static files and suite pages once, and one folder per run with only its pages."""
+    assert sorted(p.name for p in docs.root.iterdir() if not p.name.startswith(".")) == sorted(
+        ["index.html", "static", "expectations", "manifest", RUN_ID, LATER_RUN_ID]
+    )
+    assert len(list(docs.root.rglob("jquery.min.js"))) == 1
+    assert len(list((docs.later.parent / "validations").rglob("*.html"))) == 2
+    assert 0 < docs.later_bytes < MAX_BYTES_PER_RUN
+
+
+def test_the_site_index_lists_every_validation_newest_first(docs: BuiltDocs) -> None:
+    """docs_root/index.html has a row per validation of both runs, the later run's first, each linking its page."""
+    text = (docs.root / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'class="validation-link" href="([^"]+)">([^<]+)<', text)
+    assert [asset for _, asset in links] == [
+        "sales: day2.csv, rows 1-4",
+        "sales: day2.csv, header",
+        "sales: day&lt;1&gt;.csv, rows 1-5",
+    ]
+    assert [href.split("/")[0] for href, _ in links] == [LATER_RUN_ID, LATER_RUN_ID, RUN_ID]
+    assert all((docs.root / href).is_file() for href, _ in links)
+    assert f'href="{RUN_ID}/index.html"' in text and 'href="expectations/sales_orders.html"' in text
 
 
 def test_no_page_loads_anything_from_the_network(docs: BuiltDocs) -> None:
     """No .html references http(s) for scripts, stylesheets, fonts or images, nor keeps integrity/crossorigin."""
-    pages = list(docs.index.parent.rglob("*.html"))
-    assert len(pages) >= 3
+    pages = list(docs.root.rglob("*.html"))
+    assert len(pages) >= 7
     for page in pages:
         text = page.read_text(encoding="utf-8")
         remote = [ref for ref in asset_refs(text) if urlsplit(ref).scheme in ("http", "https")]
@@ -99,17 +145,19 @@ def test_no_page_loads_anything_from_the_network(docs: BuiltDocs) -> None:
 
 
 def test_every_local_asset_reference_resolves_to_a_file(docs: BuiltDocs) -> None:
-    """Each relative script, stylesheet, icon and image path points at a file that exists in the run folder."""
-    root = docs.index.parent.resolve()
+    """Each relative script, stylesheet, icon, image and suite link points at a file that exists in the site."""
+    root = docs.root.resolve()
     for page in root.rglob("*.html"):
-        for ref in asset_refs(page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        suite_links = re.findall(r"""["']((?:\.\./)*expectations/[^"']+)""", text)
+        for ref in [*asset_refs(text), *suite_links]:
             target = (page.parent / urlsplit(ref).path).resolve()
             assert target.is_file() and target.is_relative_to(root), f"{page}: {ref}"
 
 
 def test_the_vendored_font_awesome_fonts_are_copied_beside_their_stylesheet(docs: BuiltDocs) -> None:
-    """The icon font files that all.min.css loads relative to itself are in the run folder."""
-    css = next(docs.index.parent.rglob("fontawesome-free@*/css/all.min.css"))
+    """The icon font files that all.min.css loads relative to itself are in the site's static folder."""
+    css = next(docs.root.rglob("fontawesome-free@*/css/all.min.css"))
     fonts = {Path(ref).name for ref in re.findall(r"url\(([^)]+\.woff2)\)", css.read_text(encoding="utf-8"))}
     assert "fa-solid-900.woff2" in fonts
     assert all((css.parent.parent / "webfonts" / name).is_file() for name in fonts)
@@ -139,11 +187,28 @@ def test_the_callers_result_is_left_unchanged(docs: BuiltDocs) -> None:
 
 
 def test_rebuilding_a_run_replaces_its_folder(validator: SuiteRunner, tmp_path: Path) -> None:
-    """Building the same run twice leaves one set of pages, not two."""
+    """Building the same run twice leaves one set of pages and one index entry per validation, not two."""
     for _ in range(2):
         outcome = validator.validate(validation_view(make_frame(2, BAD_ROWS[:1]), pd.Series([1, 2, 3])))
         index = validator.build_docs([("sales: day<1>.csv, rows 1-5", outcome.docs_result)], tmp_path, RUN_ID)
     assert len(list((index.parent / "validations").rglob("*.html"))) == 1
+    assert (tmp_path / "index.html").read_text(encoding="utf-8").count('class="validation-link"') == 1
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build")]
+
+
+def test_retention_drops_the_pages_and_index_entries_of_old_runs_only(validator: SuiteRunner, tmp_path: Path) -> None:
+    """A run built more than keep_days ago loses its folder, fragment and index rows; a newer run keeps them."""
+    outcome = validator.validate(validation_view(make_frame(2), pd.Series([1, 2])))
+    for run_id in (RUN_ID, LATER_RUN_ID):
+        validator.build_docs([(f"sales: {run_id}.csv", outcome.docs_result)], tmp_path, run_id)
+    fragment = tmp_path / "manifest" / f"{RUN_ID}.json"
+    aged = json.loads(fragment.read_text()) | {"built_at": (dt.datetime.now(dt.UTC) - dt.timedelta(days=8)).isoformat()}
+    fragment.write_text(json.dumps(aged))
+    assert prune(tmp_path, keep_days=7) == [RUN_ID]
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert RUN_ID not in index and f"sales: {LATER_RUN_ID}.csv" in index
+    assert not (tmp_path / RUN_ID).exists() and not fragment.exists()
+    assert (tmp_path / LATER_RUN_ID / "index.html").is_file() and (tmp_path / "static").is_dir()
 
 
 def test_a_relative_docs_root_is_taken_from_the_working_directory(
@@ -157,9 +222,38 @@ def test_a_relative_docs_root_is_taken_from_the_working_directory(
     assert index.is_file()
 
 
-@pytest.mark.parametrize("run_id", ["", "../escape", "a/b", ".hidden"])
+def test_two_runs_publishing_at_once_both_land_in_the_index(validator: SuiteRunner, tmp_path: Path) -> None:
+    """Two runs (each with its own GX context, as two workers have) finishing together both get their pages, their
+    manifest fragment and their index rows; no build folder or temporary file is left behind."""
+    runners = [validator, SuiteRunner(load_dataset("sales", EXPECTATIONS_DIR).suite)]
+    results = [r.validate(validation_view(make_frame(2), pd.Series([1, 2]))).docs_result for r in runners]
+    start, errors = threading.Barrier(2), []
+
+    def build(runner: SuiteRunner, result: Any, run_id: str) -> None:
+        start.wait()
+        try:
+            runner.build_docs([(f"sales: {run_id}.csv", result)], tmp_path, run_id)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=build, args=(runner, result, run_id))
+        for runner, result, run_id in zip(runners, results, (RUN_ID, LATER_RUN_ID), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert index.count('class="validation-link"') == 2 and RUN_ID in index and LATER_RUN_ID in index
+    assert sorted(p.name for p in (tmp_path / "manifest").iterdir()) == [f"{RUN_ID}.json", f"{LATER_RUN_ID}.json"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.name != ".lock"] == []
+
+
+@pytest.mark.parametrize("run_id", ["", "../escape", "a/b", ".hidden", "static", "expectations", "manifest"])
 def test_it_rejects_a_run_id_that_is_not_a_plain_folder_name(tmp_path: Path, run_id: str) -> None:
-    """It refuses run ids that would write outside docs_root/<run_id>/."""
+    """It refuses run ids that would write outside docs_root/<run_id>/ or over the site's shared files."""
     with pytest.raises(ValueError, match="plain folder name"):
         build_run_docs(object(), [("x", object())], tmp_path, run_id)
 
@@ -187,4 +281,4 @@ def test_an_unknown_cdn_asset_fails_the_build(tmp_path: Path) -> None:
     """A remote asset with no vendored copy (say, after a GX upgrade) raises rather than ship a page needing it."""
     (tmp_path / "index.html").write_text('<script src="https://cdn.example.org/new-lib.js"></script>')
     with pytest.raises(DataDocsError, match=r"new-lib\.js"):
-        make_offline(tmp_path)
+        localize_file(tmp_path / "index.html", "../")

@@ -1,4 +1,5 @@
-"""Data Docs in a real browser (Debian's Chromium, driven by Playwright), opened from file:// with no network."""
+"""Data Docs in a real browser (Debian's Chromium, driven by Playwright), opened from file:// with no network: the
+site's index of two runs, and a run's own page (the one the dashboard links)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ SCRIPT = "<script>alert(1)</script>"
 BAD_ROWS = [{"product": SCRIPT}, {"region": "Nort"}, {"quantity": ""}]
 BAD_IDS = ("7004", "7005", "7006")
 VALIDATION_ROW = "tr.clickable-row[data-href*='validations/']"  # bootstrap-table rows link by click handler
+INDEX_LINK = "a.validation-link"  # the site index's link to a validation page
 BOOTSTRAP_ALERT_SECONDARY = "rgb(226, 227, 229)"  # Bootstrap 4.3.1's .alert-secondary; unstyled it is transparent
 
 
@@ -46,13 +48,16 @@ class Visit:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The index.html of one run's docs: three good rows and three bad ones, validated by the committed suite."""
+    """A run's page (its index.html) in a site of two runs: three good rows and three bad ones validated by the
+    committed suite, then a later run of four good rows."""
     validator = SuiteRunner(load_dataset("sales", EXPECTATIONS_DIR).suite)
     frame = make_frame(3, BAD_ROWS)
     outcome = validator.validate(validation_view(frame, pd.Series(range(FIRST_ID, FIRST_ID + len(frame)))))
-    return validator.build_docs(
-        [("sales: day<1>.csv, rows 1-5", outcome.docs_result)], tmp_path_factory.mktemp("docs"), "run-browser"
-    )
+    root = tmp_path_factory.mktemp("docs")
+    run_page = validator.build_docs([("sales: day<1>.csv, rows 1-5", outcome.docs_result)], root, "run-browser")
+    later = validator.validate(validation_view(make_frame(4), pd.Series(range(1, 5))))
+    validator.build_docs([("sales: day2.csv, rows 1-4", later.docs_result)], root, "run-browser-2")
+    return run_page
 
 
 @contextmanager
@@ -76,8 +81,36 @@ def opened(browser: Browser, url: str) -> Iterator[Visit]:
         page.close()
 
 
-def test_the_index_renders_styled_with_no_network_request(browser: Browser, index: Path) -> None:
-    """From file://, every request stays local and Bootstrap, bootstrap-table, font-awesome and jQuery all load."""
+def test_the_site_index_lists_both_runs_and_opens_a_page_with_no_network_request(browser: Browser, index: Path) -> None:
+    """From file://, the site's index renders styled (Bootstrap, bootstrap-table, Font Awesome from static/), lists
+    the later run first, and its link opens the earlier run's validation page (with vega), all without network."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with opened(browser, (index.parent.parent / "index.html").as_uri()) as visit:
+        page = visit.page
+        header = page.locator(".alert-secondary").first
+        assert header.evaluate("e => getComputedStyle(e).backgroundColor") == BOOTSTRAP_ALERT_SECONDARY
+        loaded_fonts = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+        assert any("Font Awesome" in family for family in loaded_fonts), loaded_fonts
+        assert page.evaluate("typeof jQuery === 'function' && typeof jQuery.fn.bootstrapTable === 'function'")
+        assert page.locator(".bootstrap-table").first.is_visible()
+        assert page.locator(INDEX_LINK).all_inner_texts() == [
+            "sales: day2.csv, rows 1-4",
+            "sales: day<1>.csv, rows 1-5",
+        ]
+        page.screenshot(path=str(ARTIFACTS / "data_docs_site_index.png"))
+        with page.expect_navigation(wait_until="load"):
+            page.locator(INDEX_LINK).last.click()
+        assert "/run-browser/validations/" in page.url
+        page.evaluate("document.fonts.ready.then(() => true)")
+        assert page.evaluate("typeof vega === 'object' && typeof vegaEmbed === 'function'")
+        assert page.get_by_text(BAD_IDS[0], exact=True).first.is_visible()
+        assert visit.requests and all(url.startswith("file://") for url in visit.requests), visit.requests
+        assert visit.failed == [] and visit.dialogs == []
+
+
+def test_the_run_page_renders_styled_with_no_network_request(browser: Browser, index: Path) -> None:
+    """From file://, every request stays local and Bootstrap, bootstrap-table, font-awesome and jQuery all load
+    from the site's shared static/ folder."""
     ARTIFACTS.mkdir(exist_ok=True)
     with opened(browser, index.as_uri()) as visit:
         page = visit.page

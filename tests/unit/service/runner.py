@@ -56,12 +56,14 @@ def run_file(
     chunk_rows: int = 1000,
     order: Sequence[int] | None = None,
     docs: bool = False,
+    keep_days: int | None = None,
 ) -> ServiceRun:
     """A whole run: open, plan, schema check, every chunk (in `order` of chunk positions if given), the Data Docs
-    when `docs` (a second of GX rendering; their own tests cover them), and finalize."""
+    when `docs` (a second of GX rendering; their own tests cover them; `keep_days` is their retention), and
+    finalize."""
     run = open_run(url, spec, source, work_root, chunk_rows)
     with borrowed_runner(spec.suite) as runner:
-        return _stages(url, spec, run, runner, work_root, order, docs)
+        return _stages(url, spec, run, runner, work_root, order, docs, keep_days)
 
 
 def _stages(
@@ -72,6 +74,7 @@ def _stages(
     work_root: Path,
     order: Sequence[int] | None,
     docs: bool,
+    keep_days: int | None = None,
 ) -> ServiceRun:
     try:
         with uow(url) as unit:
@@ -90,6 +93,7 @@ def _stages(
             runner,
             [("header", schema.docs_result), *(("rows", r.docs_result) for r in results if r.docs_result is not None)],
             work_root / "docs",
+            keep_days,
         )
     with uow(url) as unit:
         if schema.rejection:
