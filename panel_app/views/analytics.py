@@ -17,6 +17,7 @@ from panel_app.charts.theme import empty
 from panel_app.formatting import format_percent, signed
 from panel_app.metrics import analytics as metrics
 from panel_app.metrics.alerts import run_markers
+from panel_app.metrics.periods import period_markers, period_of, selected_period, totals_by_period
 from panel_app.metrics.runs import history_labels
 from panel_app.presentation import Presentation, field_label
 from panel_app.selection import THIS_FILE
@@ -195,8 +196,13 @@ class TotalsAcrossRuns(_AnalyticsCard):
             return charts.totals_across_runs(totals, headline, None)
         labels = history_labels(self.ds.runs)
         totals = totals.merge(labels, on="run_id").sort_values("started_at")
-        marks = run_markers(self.ds.reader.alerts(), totals)
-        return charts.totals_across_runs(totals, headline, self.ds.run_id, self.ds.presentation.records, marks)
+        marks, selected, period = run_markers(self.ds.reader.alerts(), totals), self.ds.run_id, period_of(len(totals))
+        if period is not None:  # hundreds of runs: one bar per week or month, the totals summed
+            marks = period_markers(marks, totals, period)
+            selected = selected_period(totals, selected, period)
+            totals = totals_by_period(totals, [m.name for m in self.ds.presentation.measures], period)
+        records = self.ds.presentation.records
+        return charts.totals_across_runs(totals, headline, selected, records, marks, period)
 
     def __panel__(self) -> pn.viewable.Viewable:
         title = "{} per completed run (whole file, filters not applied)"

@@ -11,6 +11,7 @@ from panel_app.charts import quality as charts
 from panel_app.charts.theme import empty
 from panel_app.formatting import format_percent, signed
 from panel_app.metrics.alerts import run_markers
+from panel_app.metrics.periods import period_markers, period_of, quality_by_period, selected_period
 from panel_app.metrics.quality import quality_history
 from panel_app.metrics.stewardship import still_quarantined
 from panel_app.views.common import StoreView, card, html, notice, plot, tile, tiles
@@ -96,11 +97,17 @@ class QualityTrend(StoreView):
     @param.depends("store.runs", "store.run_id")
     def figure(self) -> go.Figure:
         """The across-runs figure (the selected run outlined)."""
-        runs, history, marks = self.ds.runs, pd.DataFrame(), None
+        runs, history, marks = self.ds.runs, pd.DataFrame(), pd.DataFrame()
+        selected, period = self.ds.run_id, None
         if not runs.empty:
             history = still_quarantined(quality_history(runs), self.ds.reader.resolutions())
             marks = run_markers(self.ds.reader.alerts(), history)
-        return charts.quality_trend(history, self.ds.run_id, self.ds.presentation.records, marks)
+            period = period_of(len(history))
+        if period is not None:  # hundreds of runs: one bar per week or month, counts summed, the score recomputed
+            marks = period_markers(marks, history, period)
+            selected = selected_period(history, selected, period)
+            history = quality_by_period(history, period)
+        return charts.quality_trend(history, selected, self.ds.presentation.records, marks, period)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Quality across runs", plot(self.figure, 320))
