@@ -27,7 +27,7 @@ def period_starts(started_at: pd.Series, period: str) -> pd.Series:
     """The first day of each start time's week (Monday) or month, as a timestamp at midnight."""
     days = pd.to_datetime(started_at).dt.tz_localize(None).dt.normalize()
     if period == WEEK:
-        return days - pd.to_timedelta(days.dt.weekday, unit="D")
+        return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
     return days - pd.to_timedelta(days.dt.day - 1, unit="D")
 
 
