@@ -8,6 +8,7 @@ averaged over runs, so a small file weighs as little in a week as it does in the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -103,3 +104,35 @@ def failure_rates_by_period(failed: pd.DataFrame, done: pd.DataFrame, period: st
     summed = failed.reindex(columns=done["run_id"]).fillna(0).T.groupby(starts).sum().T
     raw = done["raw_count"].astype(float).groupby(starts).sum()
     return (100 * summed / raw.where(raw > 0)).round(2)
+
+
+@dataclass(frozen=True)
+class Charted:
+    """An across-runs chart's frames: `rows` drawn (per run, or per `period`), their alert `marks`, and `runs`
+    (run_id, started_at) to find the selected run's bar."""
+
+    runs: pd.DataFrame
+    rows: pd.DataFrame
+    marks: pd.DataFrame
+    period: str | None
+
+    def selected(self, run_id: str | None) -> str | None:
+        """The `run_id` of the bar to outline: the run's own, or its period's."""
+        return run_id if self.period is None else selected_period(self.runs, run_id, self.period)
+
+
+def charted_quality(history: pd.DataFrame, marks: pd.DataFrame) -> Charted:
+    """The quality history (metrics.quality.quality_history) and its markers, by period when runs are many."""
+    period = period_of(len(history))
+    if period is None:
+        return Charted(history, history, marks, None)
+    return Charted(history, quality_by_period(history, period), period_markers(marks, history, period), period)
+
+
+def charted_totals(totals: pd.DataFrame, marks: pd.DataFrame, measures: Sequence[str]) -> Charted:
+    """Whole-file totals per run (with started_at and label) and their markers, by period when runs are many."""
+    period = period_of(len(totals))
+    if period is None:
+        return Charted(totals, totals, marks, None)
+    rows = totals_by_period(totals, measures, period)
+    return Charted(totals, rows, period_markers(marks, totals, period), period)
