@@ -3,6 +3,7 @@
     .venv/bin/python tests/bench_dashboard.py                 # fills database `dashboard_bench`, then measures
     .venv/bin/python tests/bench_dashboard.py --reuse         # measure again without refilling
     .venv/bin/python tests/bench_dashboard.py --runs 730 --real 3 --database dashboard_bench_730   # a 2-year history
+    .venv/bin/python tests/bench_dashboard.py --reuse --against dashboard_bench_730 --rounds 3     # side by side
 
 The runs are real pipeline runs (`flows.pipeline.run_pipeline` under Prefect's test harness), one
 generated file each; with `--real N` below `--runs`, only the last N are, and the earlier ones (one a day before
@@ -168,6 +169,24 @@ def measure(url: str, repeat: int) -> list[tuple[str, float, float]]:
     return results
 
 
+def side_by_side(admin_url: str, databases: list[str], rounds: int, repeat: int) -> None:
+    """Measure filled databases in turn, `rounds` times (a shared machine's load then weighs on each alike); print
+    each step's median over the rounds (of the per-round medians) per database."""
+    medians: dict[str, list[list[float]]] = {name: [] for name in databases}
+    steps: list[str] = []
+    for _ in range(rounds):
+        for name in databases:
+            results = measure(f"{admin_url.rsplit('/', 1)[0]}/{name}", repeat)
+            steps = [step for step, _, _ in results]
+            medians[name].append([median for _, median, _ in results])
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    print(f"\n{rounds} rounds, PostgreSQL; {machine}; load {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d')}\n")
+    print("| step | " + " | ".join(databases) + " |\n|---|" + "---:|" * len(databases))
+    for i, step in enumerate(steps):
+        cells = [f"{statistics.median(r[i] for r in medians[name]):.0f}" for name in databases]
+        print(f"| {step} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     """Fill (unless --reuse) and measure; print a markdown table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -180,7 +199,12 @@ def main() -> None:
     parser.add_argument("--real", type=int, default=None, help="real pipeline runs (default: all); the rest seeded")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="keep the filled database")
+    parser.add_argument("--against", help="with --reuse: another filled database, measured in turn with the first")
+    parser.add_argument("--rounds", type=int, default=1, help="with --against: rounds of both (median of rounds)")
     args = parser.parse_args()
+    if args.reuse and args.against:
+        side_by_side(args.admin_url, [args.database, args.against], args.rounds, args.repeat)
+        return
     url = f"{args.admin_url.rsplit('/', 1)[0]}/{args.database}"
     if not args.reuse:
         url = recreate(args.admin_url, args.database)

@@ -136,3 +136,15 @@ def charted_totals(totals: pd.DataFrame, marks: pd.DataFrame, measures: Sequence
         return Charted(totals, totals, marks, None)
     rows = totals_by_period(totals, measures, period)
     return Charted(totals, rows, period_markers(marks, totals, period), period)
+
+
+def resolutions_by_period(table: pd.DataFrame, runs: pd.DataFrame, period: str) -> pd.DataFrame:
+    """metrics.stewardship.resolution_table (oldest first) by period: quarantined records by outcome summed, the
+    share resolved = (promoted + dismissed) / quarantined of the sums; `run` is the period's first day."""
+    dated = table.merge(runs[["run_id", "started_at"]], on="run_id")
+    outcomes = ["promoted_by_correction", "promoted_by_waiver", "dismissed", "open"]
+    sums = by_period(dated, period, ["quarantined", *outcomes])
+    quarantined = sums["quarantined"].astype(float)
+    resolved = sums["promoted_by_correction"] + sums["promoted_by_waiver"] + sums["dismissed"]
+    keyed = _keyed(sums.assign(resolved_pct=(100 * resolved / quarantined.where(quarantined > 0)).round(1)))
+    return keyed.assign(run=keyed["label"])

@@ -11,6 +11,7 @@ import param
 import plotly.graph_objects as go
 
 from panel_app.charts import stewardship as charts
+from panel_app.metrics import periods
 from panel_app.metrics import stewardship as metrics
 from panel_app.metrics.stewardship import TABLE_COLUMNS, PromotedRows
 from panel_app.views.common import StoreView, card, html, plot
@@ -69,7 +70,7 @@ class ResolutionsPerRun(StoreView):
             self.frame, "resolutions_per_run.csv", numbers, page_size=10, titles=titles, store=self.ds
         )
 
-    @param.depends(*HISTORY)
+    @param.depends("store.runs")  # not the run: the table has no selected row
     def frame(self) -> pd.DataFrame:
         """One row per COMPLETED run, newest first."""
         if self.ds.runs.empty:
@@ -78,9 +79,13 @@ class ResolutionsPerRun(StoreView):
 
     @param.depends(*HISTORY)
     def figure(self) -> go.Figure:
-        """The stacked outcomes per run, oldest first (the selected run outlined)."""
-        table = self.frame().iloc[::-1].reset_index(drop=True)
-        return charts.resolutions_per_run(table, self.ds.run_id, self.ds.presentation.records)
+        """The stacked outcomes per run, oldest first (the selected run, or its week or month, outlined)."""
+        table, selected = self.frame().iloc[::-1].reset_index(drop=True), self.ds.run_id
+        period = periods.period_of(len(table))
+        if period is not None:  # hundreds of runs: by week or month, counts summed, the share recomputed
+            selected = periods.selected_period(self.ds.runs, selected, period)
+            table = periods.resolutions_by_period(table, self.ds.runs, period)
+        return charts.resolutions_per_run(table, selected, self.ds.presentation.records, period)
 
     def __panel__(self) -> pn.viewable.Viewable:
         hint = (

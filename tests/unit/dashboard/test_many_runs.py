@@ -114,3 +114,21 @@ def test_the_picker_shows_the_selected_runs_month_and_picks_by_month_or_search(s
     assert store.run_id == "tea-1" and picker.month == "2024-03" and picker.runs.value == "tea-1"
     store.run_id = "tea-2"  # e.g. the `?run=` link or another selector
     assert picker.runs.value == "tea-2"
+
+
+def test_a_weeks_share_resolved_is_recomputed_from_its_sums() -> None:
+    """Resolved = (corrected + waived + dismissed) / quarantined of the week's sums, not a mean of run shares."""
+    runs = history(7)
+    table = pd.DataFrame(
+        {
+            "run_id": runs["run_id"],
+            "quarantined": [10, 90, 0, 0, 0, 0, 0],
+            "promoted_by_correction": [10, 0, 0, 0, 0, 0, 0],
+            "promoted_by_waiver": 0,
+            "dismissed": [0, 8, 0, 0, 0, 0, 0],
+            "open": [0, 82, 0, 0, 0, 0, 0],
+        }
+    )
+    week = periods.resolutions_by_period(table, runs, periods.WEEK).iloc[0]
+    assert (week["quarantined"], week["runs"], week["resolved_pct"]) == (100, 7, 18.0)  # not (100 % + 8.9 %) / 2
+    assert week["run"] == pd.Timestamp("2026-03-02")
