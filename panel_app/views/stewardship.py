@@ -11,6 +11,7 @@ import param
 import plotly.graph_objects as go
 
 from panel_app.charts import stewardship as charts
+from panel_app.memo import Memo
 from panel_app.metrics import periods
 from panel_app.metrics import stewardship as metrics
 from panel_app.metrics.stewardship import TABLE_COLUMNS, PromotedRows
@@ -69,6 +70,7 @@ class ResolutionsPerRun(StoreView):
         self.data = DataTable(
             self.frame, "resolutions_per_run.csv", numbers, page_size=10, titles=titles, store=self.ds
         )
+        self._charted: Memo[periods.Charted] = Memo()  # a run change only moves the outline
 
     @param.depends("store.runs")  # not the run: the table has no selected row
     def frame(self) -> pd.DataFrame:
@@ -80,12 +82,19 @@ class ResolutionsPerRun(StoreView):
     @param.depends(*HISTORY)
     def figure(self) -> go.Figure:
         """The stacked outcomes per run, oldest first (the selected run, or its week or month, outlined)."""
-        table, selected = self.frame().iloc[::-1].reset_index(drop=True), self.ds.run_id
+        shown = self._charted.get((self.ds.runs, self.ds.revision, self.ds.reader), self._chart)
+        records = self.ds.presentation.records
+        return charts.resolutions_per_run(shown.rows, shown.selected(self.ds.run_id), records, shown.period)
+
+    def _chart(self) -> periods.Charted:
+        table = self.frame().iloc[::-1].reset_index(drop=True)
         period = periods.period_of(len(table))
-        if period is not None:  # hundreds of runs: by week or month, counts summed, the share recomputed
-            selected = periods.selected_period(self.ds.runs, selected, period)
-            table = periods.resolutions_by_period(table, self.ds.runs, period)
-        return charts.resolutions_per_run(table, selected, self.ds.presentation.records, period)
+        if period is None:
+            return periods.Charted(self.ds.runs, table, pd.DataFrame(), None)
+        # hundreds of runs: by week or month, counts summed, the share recomputed
+        return periods.Charted(
+            self.ds.runs, periods.resolutions_by_period(table, self.ds.runs, period), pd.DataFrame(), period
+        )
 
     def __panel__(self) -> pn.viewable.Viewable:
         hint = (
