@@ -38,14 +38,12 @@ def period_labels(starts: pd.Series, period: str) -> pd.Series:
 
 
 def by_period(frame: pd.DataFrame, period: str, sums: Sequence[str]) -> pd.DataFrame:
-    """One row per period of `frame` (one row per run with `run_id`, `started_at` and the `sums` columns), oldest
-    first: `period` (its first day, the chart's x), `label`, `runs`, the sums, and `run_ids` (tuple, for markers
-    and the selected run)."""
+    """One row per period of `frame` (one row per run with `started_at` and the `sums` columns), oldest first:
+    `period` (its first day, the chart's x), `label` (its name), `runs` (how many) and the sums."""
     starts = period_starts(frame["started_at"], period)
     grouped = frame.assign(period=starts).groupby("period", sort=True)
     out = grouped[list(sums)].sum()
     out.insert(0, "runs", grouped.size())
-    out["run_ids"] = grouped["run_id"].agg(tuple)
     out = out.reset_index()
     out.insert(1, "label", period_labels(out["period"], period))
     return out
@@ -73,15 +71,19 @@ def period_markers(marks: pd.DataFrame, history: pd.DataFrame, period: str) -> p
     grouped = marks.assign(label=period_starts(marks["run_id"].map(starts), period)).groupby("label", sort=True)
     out = pd.DataFrame({"alerts": grouped["alerts"].sum(), "runs": grouped.size(), "hover": grouped["hover"].first()})
     first = out["hover"].str.split("<br>", n=1).str[1]  # the run's findings, without its own count line
-    out["hover"] = out["alerts"].astype(str) + " alerts on " + out["runs"].astype(str) + " runs<br>" + first
+    out["hover"] = _count(out["alerts"], "alert") + " on " + _count(out["runs"], "run") + "<br>" + first
     out = out.reset_index()
     out["run_id"] = period_key(out["label"])
     return out[columns]
 
 
+def _count(counts: pd.Series, noun: str) -> pd.Series:
+    return counts.astype(str) + f" {noun}" + counts.ne(1).map({True: "s", False: ""})
+
+
 def _keyed(periods: pd.DataFrame) -> pd.DataFrame:
     """The chart's keys: x (`label`) is the period's first day, `run_id` names the period (outline, markers)."""
-    return periods.assign(name=periods["label"], label=periods["period"], run_id=period_key(periods["period"]))
+    return periods.assign(label=periods["period"], run_id=period_key(periods["period"]))
 
 
 def quality_by_period(history: pd.DataFrame, period: str) -> pd.DataFrame:
