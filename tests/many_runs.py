@@ -28,7 +28,7 @@ def seeded_runs(dataset: str, suite: tuple[str, str], days: int, last_day: dt.da
     exceptions = (raw * np.where(bad, 0.09, rng.uniform(0.02, 0.05, days))).astype(int)
     return pd.DataFrame(
         {
-            "run_id": [str(uuid.UUID(int=int(i))) for i in rng.integers(1, 2**62, days)],
+            "run_id": [str(uuid.UUID(bytes=rng.bytes(16), version=4)) for _ in range(days)],
             "dataset": dataset,
             "source_name": f"{dataset}_" + started.strftime("%Y-%m-%d") + ".csv",
             "source_sha256": [f"{i:064x}" for i in rng.integers(1, 2**62, days)],
