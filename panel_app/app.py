@@ -29,6 +29,7 @@ from panel_app.reader import shared_reader
 from panel_app.views import Cards, alerts, card_factories, status
 from panel_app.views.common import StoreView, html
 from panel_app.views.filters import DimensionFilters
+from panel_app.views.run_picker import RunPicker
 
 TITLE = "Data quality"
 # Each tab: its title, what the filters mean there ({dated}: the date and dimension filters' names, {dimensions}:
@@ -146,7 +147,7 @@ class App(StoreView):
         s.param.watch(lambda e: setattr(dates, "label", date_label(e.new)), "presentation")
         return pn.Column(
             pn.widgets.Select.from_param(s.param.dataset, **wide),
-            pn.widgets.Select.from_param(s.param.run_id, **wide),
+            RunPicker(store=s),
             pn.widgets.Select.from_param(s.param.compare_run_id, **wide),
             dates,
             DimensionFilters(store=s),

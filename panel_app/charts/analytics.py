@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from panel_app.charts.alerts import with_alert_markers
-from panel_app.charts.theme import ACCENT, MUTED, PRIMARY, SEQUENTIAL, empty, styled
+from panel_app.charts.theme import ACCENT, MUTED, PRIMARY, SEQUENTIAL, empty, styled, zoomable
 from panel_app.formatting import text
 from panel_app.presentation import COUNTS, Measure
 
@@ -104,21 +104,22 @@ def totals_across_runs(
     selected: str | None,
     records: Measure = COUNTS,
     alerts: pd.DataFrame | None = None,
+    period: str | None = None,
 ) -> go.Figure:
     """A measure's whole-file total in every COMPLETED run, the selected run highlighted; runs with findings
-    (`alerts`: metrics.alerts.run_markers) marked above their bars."""
+    (`alerts`: metrics.alerts.run_markers) marked above their bars. With a `period` (metrics.periods), one bar
+    per period (x: its first day, `runs` in the hover) on a zoomable date axis."""
     if totals.empty:
         return empty("No completed run yet")
-    colors = [PRIMARY if rid == selected else "#b8c7d6" for rid in totals["run_id"]]
+    colors = totals["run_id"].eq(selected or "").map({True: PRIMARY, False: "#b8c7d6"})
     hover = "%{x}<br>%{customdata}<extra></extra>"
-    custom = [
-        f"{measure.format(v)} · {records.format(n)} records"
-        for v, n in zip(totals[measure.name], totals["record_count"], strict=True)
-    ]
+    custom = totals[measure.name].map(measure.format) + " · " + totals["record_count"].map(records.format) + " records"
+    if period is not None:
+        custom = custom + " · " + totals["runs"].astype(str) + " runs"
     fig = go.Figure(
         go.Bar(x=totals["label"], y=totals[measure.name], marker_color=colors, customdata=custom, hovertemplate=hover)
     )
     with_alert_markers(fig, alerts, totals.set_index("label")[measure.name])
     fig.update_yaxes(**measure.axis())
-    fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10, "color": MUTED})
-    return styled(fig, 260, legend=False)
+    fig.update_xaxes(tickfont={"color": MUTED})
+    return zoomable(styled(fig, 260, legend=False), period, 260)

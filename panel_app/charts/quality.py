@@ -17,6 +17,7 @@ from panel_app.charts.theme import (
     empty,
     styled,
     with_share_line,
+    zoomable,
 )
 from panel_app.presentation import COUNTS, Measure
 
@@ -90,10 +91,15 @@ def pass_rates(controls: pd.DataFrame, compare: pd.DataFrame | None = None, reco
 
 
 def quality_trend(
-    history: pd.DataFrame, selected: str | None, records: Measure = COUNTS, alerts: pd.DataFrame | None = None
+    history: pd.DataFrame,
+    selected: str | None,
+    records: Measure = COUNTS,
+    alerts: pd.DataFrame | None = None,
+    period: str | None = None,
 ) -> go.Figure:
     """Clean and quarantined records per COMPLETED run (stacked) with the quality score as a line; runs with
-    findings (`alerts`: metrics.alerts.run_markers) marked above their bars."""
+    findings (`alerts`: metrics.alerts.run_markers) marked above their bars. With a `period` (metrics.periods),
+    `history` has one row per period (x: its first day) and the chart zooms."""
     if history.empty:
         return empty("No completed run yet")
     fig = go.Figure()
@@ -119,12 +125,12 @@ def quality_trend(
     )
     with_alert_markers(fig, alerts, history.set_index("label")["clean"] + history.set_index("label")["quarantined"])
     fig.update_layout(yaxis={"title": "records"})
-    fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10})
-    return styled(fig, 320)
+    return zoomable(styled(fig, 320), period, 320)
 
 
-def failure_heatmap(rates: pd.DataFrame) -> go.Figure:
-    """Failure rate (%) of each record-level control (rows) across the last runs (columns)."""
+def failure_heatmap(rates: pd.DataFrame, period: str | None = None) -> go.Figure:
+    """Failure rate (%) of each record-level control (rows) across the last runs (columns), or with a `period`
+    (metrics.periods) across every period (columns: their first days; no cell text, a zoomable date axis)."""
     if rates.empty or rates.shape[1] == 0:
         return empty("No completed run yet")
     fig = go.Figure(
@@ -134,11 +140,10 @@ def failure_heatmap(rates: pd.DataFrame) -> go.Figure:
             y=list(rates.index),
             colorscale=ALERT_SCALE,
             zmin=0,
-            texttemplate="%{z:.1f}",
+            texttemplate="%{z:.1f}" if period is None else None,
             hovertemplate="%{y}<br>%{x}<br>%{z:.2f} %% of records failed<extra></extra>",
             colorbar={"ticksuffix": " %", "thickness": 12},
         )
     )
-    fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10})
     fig.update_yaxes(autorange="reversed")
-    return styled(fig, 440, legend=False)
+    return zoomable(styled(fig, 440, legend=False), period, 440)

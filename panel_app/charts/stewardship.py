@@ -15,6 +15,7 @@ from panel_app.charts.theme import (
     empty,
     styled,
     with_share_line,
+    zoomable,
 )
 from panel_app.metrics.stewardship import PER_RUN
 from panel_app.presentation import COUNTS, Measure
@@ -31,8 +32,11 @@ OUTCOME_COLORS = {
 STACK = ("promoted_by_correction", "promoted_by_waiver", "dismissed", "open")  # bottom to top
 
 
-def resolutions_per_run(table: pd.DataFrame, selected: str | None, records: Measure = COUNTS) -> go.Figure:
-    """Each COMPLETED run's quarantined records stacked by outcome, with the share resolved as a line."""
+def resolutions_per_run(
+    table: pd.DataFrame, selected: str | None, records: Measure = COUNTS, period: str | None = None
+) -> go.Figure:
+    """Each COMPLETED run's quarantined records stacked by outcome, with the share resolved as a line; with a
+    `period` (metrics.periods), one bar per period (`run`: its first day) on a zoomable date axis."""
     if table.empty:
         return empty("No completed run yet")
     if int(table["quarantined"].sum()) == 0:
@@ -51,8 +55,7 @@ def resolutions_per_run(table: pd.DataFrame, selected: str | None, records: Meas
     hover = "%{x}<br>%{y:.1f} %% resolved<extra></extra>"
     with_share_line(fig, table, selected, "run", "resolved_pct", "Resolved (% of quarantined)", hover, range=[0, 105])
     fig.update_layout(yaxis={"title": "quarantined records"})
-    fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10})
-    return styled(fig, 340)
+    return zoomable(styled(fig, 340), period, 340)
 
 
 def resolutions_over_time(daily: pd.DataFrame, records: Measure = COUNTS) -> go.Figure:

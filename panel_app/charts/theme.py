@@ -79,3 +79,30 @@ def with_share_line(
     right = {"overlaying": "y", "side": "right", "ticksuffix": " %", "showgrid": False, **axis}
     fig.update_layout(barmode="stack", yaxis2=right)
     return fig
+
+
+ZOOM_BUTTONS = (
+    {"count": 3, "label": "3 m", "step": "month", "stepmode": "backward"},
+    {"count": 6, "label": "6 m", "step": "month", "stepmode": "backward"},
+    {"count": 1, "label": "1 y", "step": "year", "stepmode": "backward"},
+    {"step": "all", "label": "all"},
+)
+HOVER_DATES = {"week": "week of %Y-%m-%d", "month": "%b %Y"}
+
+
+def zoomable(fig: go.Figure, period: str | None, height: int) -> go.Figure:
+    """Runs charted by period (metrics.periods: "week" or "month") get a date axis, a range slider and 3 m / 6 m
+    / 1 y / all buttons; per-run charts keep one category per run. Returns the figure at its height (taller by
+    the slider)."""
+    if period is None:
+        fig.update_xaxes(type="category", tickangle=-30, tickfont={"size": 10})
+        return fig.update_layout(height=height)
+    fig.update_xaxes(
+        type="date",
+        tickangle=0,
+        tickfont={"size": 10},
+        hoverformat=HOVER_DATES[period],
+        rangeslider={"visible": True, "thickness": 0.08},
+        rangeselector={"buttons": list(ZOOM_BUTTONS), "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
+    )
+    return fig.update_layout(height=height + 70)

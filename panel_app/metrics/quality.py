@@ -47,7 +47,8 @@ def _history(runs: pd.DataFrame, run_id: str, size: int) -> pd.DataFrame:
 def controls_table(rules: pd.DataFrame, failures: pd.DataFrame, runs: pd.DataFrame, run_id: str) -> pd.DataFrame:
     """Every control for one run: checked, failed, pass rate, change since the previous run and a trend."""
     history = _history(runs, run_id, HISTORY)
-    matrix = failed_matrix(failures).reindex(index=rules["rule"], columns=history["run_id"]).fillna(0)
+    mine = failures[failures["run_id"].isin(history["run_id"])] if not failures.empty else failures  # 10, not all
+    matrix = failed_matrix(mine).reindex(index=rules["rule"], columns=history["run_id"]).fillna(0)
     checked = pd.DataFrame(
         {
             rid: rules["scope"].map({"file": 1, "record": raw}).to_numpy()
@@ -88,7 +89,8 @@ def failure_rates(rules: pd.DataFrame, failures: pd.DataFrame, runs: pd.DataFram
     """Failure rate (%) of each record-level control (rows) in each of the last COMPLETED runs (columns)."""
     done = completed(runs).tail(last)
     record_rules = rules.loc[rules["scope"] == "record", "rule"]
-    matrix = failed_matrix(failures).reindex(index=record_rules, columns=done["run_id"]).fillna(0)
+    charted = failures[failures["run_id"].isin(done["run_id"])] if not failures.empty else failures
+    matrix = failed_matrix(charted).reindex(index=record_rules, columns=done["run_id"]).fillna(0)
     rates = 100 * matrix / done.set_index("run_id")["raw_count"].astype(float).where(lambda s: s > 0)
     rates.columns = short_labels(done)
     return rates.round(2)

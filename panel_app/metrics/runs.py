@@ -43,6 +43,20 @@ def short_labels(runs: pd.DataFrame) -> list[str]:
     return (started + " #" + runs["run_id"].astype(str).str.slice(0, 6)).tolist()
 
 
+def run_months(runs: pd.DataFrame) -> pd.Series:
+    """Each run's month (`2026-03`, UTC start): how the run selector groups hundreds of runs."""
+    return pd.to_datetime(runs["started_at"]).dt.strftime("%Y-%m")
+
+
+def month_choices(runs: pd.DataFrame) -> dict[str, str]:
+    """The run selector's months, newest first, each labelled with its run count (`2026-03 · 31 runs`)."""
+    if runs.empty:
+        return {}
+    counts = run_months(runs).value_counts().sort_index(ascending=False)
+    labels = counts.index + " · " + counts.astype(str) + " run" + counts.ne(1).map({True: "s", False: ""})
+    return dict(zip(labels, counts.index, strict=True))
+
+
 class RunRows:
     """Each run's row by run id, looked up when asked (not one Series per run built up front)."""
 

@@ -15,8 +15,10 @@ import plotly.graph_objects as go
 from panel_app.charts import analytics as charts
 from panel_app.charts.theme import empty
 from panel_app.formatting import format_percent, signed
+from panel_app.memo import Memo
 from panel_app.metrics import analytics as metrics
 from panel_app.metrics.alerts import run_markers
+from panel_app.metrics.periods import Charted, charted_totals
 from panel_app.metrics.runs import history_labels
 from panel_app.presentation import Presentation, field_label
 from panel_app.selection import THIS_FILE
@@ -186,17 +188,26 @@ class TotalsAcrossRuns(_AnalyticsCard):
     """The headline measure's whole-file total in every completed run (filters do not apply), selected highlighted,
     runs with alert findings marked."""
 
+    def __init__(self, **params: object) -> None:
+        super().__init__(**params)
+        self._charted: Memo[Charted] = Memo()  # a run change only moves the highlight
+
     @param.depends("store.runs", "store.run_id")
     def figure(self) -> go.Figure:
-        """The across-runs figure."""
-        headline = self.ds.presentation.headline
+        """The across-runs figure (by week or month beyond metrics.periods.MANY_RUNS runs)."""
+        p = self.ds.presentation
+        shown = self._charted.get((self.ds.runs, self.ds.revision, self.ds.reader), self._chart)
+        if shown.rows.empty:
+            return charts.totals_across_runs(shown.rows, p.headline, None)
+        selected = shown.selected(self.ds.run_id)
+        return charts.totals_across_runs(shown.rows, p.headline, selected, p.records, shown.marks, shown.period)
+
+    def _chart(self) -> Charted:
         totals = self.ds.reader.run_totals() if not self.ds.runs.empty else pd.DataFrame()
-        if totals.empty:
-            return charts.totals_across_runs(totals, headline, None)
-        labels = history_labels(self.ds.runs)
-        totals = totals.merge(labels, on="run_id").sort_values("started_at")
-        marks = run_markers(self.ds.reader.alerts(), totals)
-        return charts.totals_across_runs(totals, headline, self.ds.run_id, self.ds.presentation.records, marks)
+        if not totals.empty:
+            totals = totals.merge(history_labels(self.ds.runs), on="run_id").sort_values("started_at")
+        marks = run_markers(self.ds.reader.alerts(), totals) if not totals.empty else pd.DataFrame()
+        return charted_totals(totals, marks, [m.name for m in self.ds.presentation.measures])
 
     def __panel__(self) -> pn.viewable.Viewable:
         title = "{} per completed run (whole file, filters not applied)"

@@ -11,8 +11,9 @@ import plotly.graph_objects as go
 
 from panel_app.charts.quality import failure_heatmap
 from panel_app.charts.theme import empty
-from panel_app.metrics.quality import failure_rates
-from panel_app.metrics.runs import reconciliation_table
+from panel_app.metrics.periods import failure_rates_by_period, period_of
+from panel_app.metrics.quality import failed_matrix, failure_rates
+from panel_app.metrics.runs import completed, reconciliation_table
 from panel_app.metrics.stewardship import reconciled_with_promotions
 from panel_app.views.common import StoreView, card, plot
 from panel_app.views.tables import DataTable
@@ -46,10 +47,17 @@ class FailureTrend(StoreView):
 
     @param.depends("store.runs")
     def figure(self) -> go.Figure:
-        """The control x run heatmap."""
+        """The control x run heatmap (x period beyond metrics.periods.MANY_RUNS runs: every run, summed by week or
+        month)."""
         if self.ds.runs.empty:
             return empty("No completed run yet")
-        return failure_heatmap(failure_rates(self.ds.rules, self.ds.reader.rule_failures(), self.ds.runs))
+        done = completed(self.ds.runs)
+        period = period_of(len(done))
+        if period is None:
+            return failure_heatmap(failure_rates(self.ds.rules, self.ds.reader.rule_failures(), self.ds.runs))
+        record_rules = self.ds.rules.loc[self.ds.rules["scope"] == "record", "rule"]
+        failed = failed_matrix(self.ds.reader.rule_failures()).reindex(index=record_rules).fillna(0)
+        return failure_heatmap(failure_rates_by_period(failed, done, period), period)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Failure rate per control across runs (% of records)", plot(self.figure, 440))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import panel as pn
 import param
@@ -10,7 +12,9 @@ import plotly.graph_objects as go
 from panel_app.charts import quality as charts
 from panel_app.charts.theme import empty
 from panel_app.formatting import format_percent, signed
+from panel_app.memo import Memo
 from panel_app.metrics.alerts import run_markers
+from panel_app.metrics.periods import Charted, charted_quality
 from panel_app.metrics.quality import quality_history
 from panel_app.metrics.stewardship import still_quarantined
 from panel_app.views.common import StoreView, card, html, notice, plot, tile, tiles
@@ -93,14 +97,23 @@ class QualityTrend(StoreView):
     """Clean and quarantined records (those promoted since counted as clean only) and the quality score of every
     completed run; runs with alert findings marked."""
 
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._charted: Memo[Charted] = Memo()  # a run change only moves the outline
+
     @param.depends("store.runs", "store.run_id")
     def figure(self) -> go.Figure:
-        """The across-runs figure (the selected run outlined)."""
-        runs, history, marks = self.ds.runs, pd.DataFrame(), None
-        if not runs.empty:
-            history = still_quarantined(quality_history(runs), self.ds.reader.resolutions())
-            marks = run_markers(self.ds.reader.alerts(), history)
-        return charts.quality_trend(history, self.ds.run_id, self.ds.presentation.records, marks)
+        """The across-runs figure (the selected run, or its week or month, outlined)."""
+        runs = self.ds.runs
+        if runs.empty:
+            return charts.quality_trend(pd.DataFrame(), None)
+        shown = self._charted.get((runs, self.ds.revision, self.ds.reader), self._chart)
+        records = self.ds.presentation.records
+        return charts.quality_trend(shown.rows, shown.selected(self.ds.run_id), records, shown.marks, shown.period)
+
+    def _chart(self) -> Charted:
+        history = still_quarantined(quality_history(self.ds.runs), self.ds.reader.resolutions())
+        return charted_quality(history, run_markers(self.ds.reader.alerts(), history))
 
     def __panel__(self) -> pn.viewable.Viewable:
         return card("Quality across runs", plot(self.figure, 320))

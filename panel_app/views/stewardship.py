@@ -11,6 +11,8 @@ import param
 import plotly.graph_objects as go
 
 from panel_app.charts import stewardship as charts
+from panel_app.memo import Memo
+from panel_app.metrics import periods
 from panel_app.metrics import stewardship as metrics
 from panel_app.metrics.stewardship import TABLE_COLUMNS, PromotedRows
 from panel_app.views.common import StoreView, card, html, plot
@@ -68,8 +70,9 @@ class ResolutionsPerRun(StoreView):
         self.data = DataTable(
             self.frame, "resolutions_per_run.csv", numbers, page_size=10, titles=titles, store=self.ds
         )
+        self._charted: Memo[periods.Charted] = Memo()  # a run change only moves the outline
 
-    @param.depends(*HISTORY)
+    @param.depends("store.runs")  # not the run: the table has no selected row
     def frame(self) -> pd.DataFrame:
         """One row per COMPLETED run, newest first."""
         if self.ds.runs.empty:
@@ -78,9 +81,20 @@ class ResolutionsPerRun(StoreView):
 
     @param.depends(*HISTORY)
     def figure(self) -> go.Figure:
-        """The stacked outcomes per run, oldest first (the selected run outlined)."""
+        """The stacked outcomes per run, oldest first (the selected run, or its week or month, outlined)."""
+        shown = self._charted.get((self.ds.runs, self.ds.revision, self.ds.reader), self._chart)
+        records = self.ds.presentation.records
+        return charts.resolutions_per_run(shown.rows, shown.selected(self.ds.run_id), records, shown.period)
+
+    def _chart(self) -> periods.Charted:
         table = self.frame().iloc[::-1].reset_index(drop=True)
-        return charts.resolutions_per_run(table, self.ds.run_id, self.ds.presentation.records)
+        period = periods.period_of(len(table))
+        if period is None:
+            return periods.Charted(self.ds.runs, table, pd.DataFrame(), None)
+        # hundreds of runs: by week or month, counts summed, the share recomputed
+        return periods.Charted(
+            self.ds.runs, periods.resolutions_by_period(table, self.ds.runs, period), pd.DataFrame(), period
+        )
 
     def __panel__(self) -> pn.viewable.Viewable:
         hint = (
