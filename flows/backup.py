@@ -16,12 +16,12 @@ import sys
 import time
 from pathlib import Path
 
-from flows.dataset import SpecError, load_dataset
+from flows.dataset import SpecError
+from flows.datasets_in_db import datasets_to_visit
 from flows.service.reconciliation import reconcile_runs
 from flows.settings import Settings, get_settings
 from flows.storage.backup import BackupError, backup_sqlite
 from flows.storage.engine import get_engine
-from flows.storage.read import list_datasets
 from flows.storage.uow import SqlUnitOfWork
 
 
@@ -53,17 +53,10 @@ def _backup(settings: Settings, target: Path) -> int:
 
 def _verify(settings: Settings, dataset: str | None) -> int:
     engine = get_engine(settings.database_url.get_secret_value())
-    if dataset is None:
-        with engine.connect() as conn:
-            names = list_datasets(conn)
-    else:
-        names = [dataset]
     problems = 0
-    for name in names:
-        try:
-            spec = load_dataset(name, settings.expectations_dir)
-        except SpecError as exc:
-            print(f"UNCHECKED: {name}: {exc}")
+    for name, spec in datasets_to_visit(engine, dataset, settings.expectations_dir):
+        if isinstance(spec, SpecError):
+            print(f"UNCHECKED: {name}: {spec}")
             problems += 1
             continue
         with SqlUnitOfWork(engine) as uow:

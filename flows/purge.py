@@ -16,11 +16,11 @@ import argparse
 import datetime as dt
 import sys
 
-from flows.dataset import SpecError, load_dataset
+from flows.dataset import SpecError
+from flows.datasets_in_db import datasets_to_visit
 from flows.service.retention import RetentionPolicy, policy_for, purge
 from flows.settings import Settings, get_settings
 from flows.storage.engine import get_engine
-from flows.storage.read import list_datasets
 from flows.storage.uow import SqlUnitOfWork
 
 
@@ -43,18 +43,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _purge(settings: Settings, policy: RetentionPolicy, dataset: str | None, dry_run: bool) -> int:
     engine = get_engine(settings.database_url.get_secret_value())
-    if dataset is None:
-        with engine.connect() as conn:
-            names = list_datasets(conn)
-    else:
-        names = [dataset]
     verb = "would remove" if dry_run else "removed"
     now, skipped = dt.datetime.now(dt.UTC), 0
-    for name in names:
-        try:
-            spec = load_dataset(name, settings.expectations_dir)
-        except SpecError as exc:
-            print(f"SKIPPED: {name}: {exc}")
+    for name, spec in datasets_to_visit(engine, dataset, settings.expectations_dir):
+        if isinstance(spec, SpecError):
+            print(f"SKIPPED: {name}: {spec}")
             skipped += 1
             continue
         with SqlUnitOfWork(engine) as uow:
