@@ -42,6 +42,8 @@ from flows.storage.ledger_totals import LedgerTotals
 from flows.storage.models import PipelineRun
 from flows.storage.tables import dataset_tables
 
+SUPERSEDE_BATCH = 5_000  # pairs per UPDATE: 3 bound parameters each, under SQLite's 32,766
+
 QUANTUM = Decimal("0.000001")
 EARLIER = ["key", "earlier_record", "earlier_run", "earlier_source", "earlier_row"]  # who loaded a key first
 SOURCES = ["earlier_record", "earlier_source", "earlier_row"]  # an earlier record's raw row: which file, which row
@@ -89,14 +91,19 @@ class LedgerRecords(LedgerTotals):
         stmt = select(clean.c.record_id, *_as_text(clean, spec)).where(clean.c.record_id.in_(list(replaced_by)))
         gone = self._conn.execute(stmt).all()
         frame = pd.DataFrame(gone, columns=[RECORD_ID, *_values(spec)], dtype=object).set_index(RECORD_ID)
-        for old, new in replaced_by.items():
+        pairs = list(replaced_by.items())
+        for start in range(0, len(pairs), SUPERSEDE_BATCH):  # one UPDATE per batch: old id -> new id by CASE
+            batch = dict(pairs[start : start + SUPERSEDE_BATCH])
             done = self._conn.execute(
                 clean.update()
-                .where(clean.c.record_id == old, clean.c[SUPERSEDED_BY].is_(None))
-                .values({SUPERSEDED_BY: new, SUPERSEDED_IN: run_id})
+                .where(clean.c.record_id.in_(list(batch)), clean.c[SUPERSEDED_BY].is_(None))
+                .values({SUPERSEDED_BY: case(batch, value=clean.c.record_id), SUPERSEDED_IN: run_id})
             )
-            if done.rowcount != 1:
-                raise LedgerConflict(f"record {old} is no longer current: another run superseded it first")
+            if done.rowcount != len(batch):
+                raise LedgerConflict(
+                    f"{len(batch) - done.rowcount} of records {min(batch)}..{max(batch)} are no longer current: "
+                    "another run superseded them first"
+                )
         return stored_as_typed(_iso_dates(frame, spec), spec)
 
     def restore(self, spec: DatasetSpec, replacements: Sequence[int]) -> pd.DataFrame:
