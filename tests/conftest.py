@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -16,6 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 CHROMIUM = Path("/usr/bin/chromium")
 
+# Tests never write into the checkout's data/ folder: a run that names no folders of its own (a command line in a
+# subprocess, a test without pipeline_env) puts its Data Docs and work files in this process's scratch folder.
+SCRATCH = Path(tempfile.mkdtemp(prefix="pipeline-tests-"))
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
+os.environ["DOCS_DIR"] = str(SCRATCH / "docs")
+os.environ["WORK_DIR"] = str(SCRATCH / "work")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
