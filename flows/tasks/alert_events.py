@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urljoin
 from prefect.events import emit_event
 
 from flows.constants import AlertKind
+from flows.docs_links import DOCS_ROUTE, docs_relative
 from flows.service.alerts import RecordedAlert
 
 EVENT_PREFIX = "sales-pipeline"
@@ -44,14 +45,7 @@ def run_links(
 ) -> dict[str, str | None]:
     """The dashboard's page of the run and its Data Docs page served by the dashboard (`/docs/...`)."""
     base = dashboard_url.rstrip("/")
-    docs = None
-    if docs_page:
-        page = Path(docs_page)
-        try:
-            relative = page.resolve().relative_to(docs_dir.resolve()).as_posix()
-        except ValueError:
-            relative = Path(*page.parts[-2:]).as_posix()  # <run_id>/index.html, when the folder moved
-        docs = urljoin(base, f"docs/{relative}")  # the dashboard's static route, beside its app page
+    docs = urljoin(base, f"{DOCS_ROUTE}/{docs_relative(docs_page, docs_dir)}") if docs_page else None
     return {"dashboard": f"{base}?{urlencode({'dataset': dataset, 'run': run_id})}", "data_docs": docs}
 
 

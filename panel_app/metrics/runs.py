@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows.constants import RunStatus
+from flows.docs_links import DOCS_ROUTE, docs_relative
 
 COMPLETED = RunStatus.COMPLETED
 STATUS_NOTE: dict[str, str] = {
@@ -144,19 +145,12 @@ def reconciliation_table(runs: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-DOCS_ROUTE = "/docs"  # where `panel serve --static-dirs docs=<DOCS_DIR>` serves the Data Docs
-
-
 def docs_href(data_docs_path: str | None, docs_dir: Path) -> str | None:
     """The dashboard URL of a run's Data Docs page, if the file is under the served docs folder."""
     if not data_docs_path:
         return None
-    page = Path(data_docs_path)
-    try:
-        relative = page.resolve().relative_to(docs_dir.resolve())
-    except ValueError:
-        relative = Path(*page.parts[-2:])  # <run_id>/index.html, when the folder moved
-    return f"{DOCS_ROUTE}/{relative.as_posix()}" if (docs_dir / relative).is_file() else None
+    relative = docs_relative(data_docs_path, docs_dir)
+    return f"/{DOCS_ROUTE}/{relative}" if (docs_dir / relative).is_file() else None
 
 
 def flow_run_href(prefect_ui_url: str, flow_run_id: str | None) -> str | None:
