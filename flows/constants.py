@@ -104,3 +104,8 @@ class KeyConflict(StrEnum):
 def current_view(clean_table: str) -> str:
     """The view of a dataset's current ledger: clean rows of COMPLETED runs, promotions included, not superseded."""
     return f"current_{clean_table}"
+
+
+# The states of a run's clean rows that storage reads back beside the exceptions' statuses (record_states,
+# state_counts): loaded by the run, or promoted into it later by a correction or a waiver.
+CLEAN_LOADED, CLEAN_PROMOTED = "clean (loaded)", "clean (promoted)"

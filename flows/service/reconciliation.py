@@ -14,12 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from flows.constants import ExceptionStatus
+from flows.constants import CLEAN_LOADED, CLEAN_PROMOTED, ExceptionStatus
 from flows.dataset import DatasetSpec
 from flows.service.ports import UnitOfWork
 from flows.stages.reconcile import ReconciliationInputs, reconcile
-
-LOADED, PROMOTED_CLEAN = "clean (loaded)", "clean (promoted)"  # the record states storage reads back
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ def reconcile_stored_run(uow: UnitOfWork, spec: DatasetSpec, run: Mapping[str, A
     clean rows (the finalize check, `reconcile`), and the counts its pipeline_runs row recorded."""
     run_id = str(run["run_id"])
     raw, states = uow.exceptions.record_states(run_id, spec)
-    clean = np.concatenate([states[LOADED], states[PROMOTED_CLEAN]])
+    clean = np.concatenate([states[CLEAN_LOADED], states[CLEAN_PROMOTED]])
     unresolved = np.concatenate([states[ExceptionStatus.OPEN], states[ExceptionStatus.DISMISSED]])
     promoted = states[ExceptionStatus.PROMOTED]
     inputs = ReconciliationInputs(
@@ -60,7 +58,7 @@ def reconcile_stored_run(uow: UnitOfWork, spec: DatasetSpec, run: Mapping[str, A
     problems = list(reconcile(inputs, len(raw) if recorded_raw is None else int(recorded_raw)).problems)
     if recorded_raw is None:
         problems.append("pipeline_runs has no raw_count for the run")
-    if set(promoted.tolist()) != set(states[PROMOTED_CLEAN].tolist()):
+    if set(promoted.tolist()) != set(states[CLEAN_PROMOTED].tolist()):
         problems.append(f"the PROMOTED exceptions and the promoted rows of {spec.clean_table} name other records")
     exceptions = len(unresolved) + len(promoted)
     for column, table, held in (

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.constants import RECORD_COUNT, TOTAL, ExceptionStatus, breakdown_name
+from flows.constants import CLEAN_LOADED, CLEAN_PROMOTED, RECORD_COUNT, TOTAL, ExceptionStatus, breakdown_name
 from flows.dataset import DatasetSpec
 from flows.service.ports import UnitOfWork
 from flows.stages.analytics import SUMMARY_COLUMNS, adjust_summary, summarize
@@ -95,14 +95,14 @@ def _unbalanced(uow: UnitOfWork, spec: DatasetSpec, run_id: str, records: Sequen
     """What does not add up, and the run's clean rows. The load checked every record; a replay moves only the
     records it touched: those are checked one by one, and the run's counts as a whole (O(batch), not O(run))."""
     counts = uow.exceptions.state_counts(run_id, spec)
-    clean = counts["clean (loaded)"] + counts["clean (promoted)"]
+    clean = counts[CLEAN_LOADED] + counts[CLEAN_PROMOTED]
     placed = clean + counts[ExceptionStatus.OPEN] + counts[ExceptionStatus.DISMISSED]
     problems = [] if placed == counts["raw"] else [f"{counts['raw']} raw records but {placed} in a state"]
-    if counts["clean (promoted)"] != counts[ExceptionStatus.PROMOTED]:
+    if counts[CLEAN_PROMOTED] != counts[ExceptionStatus.PROMOTED]:
         problems.append("the promoted clean rows and the exceptions marked PROMOTED differ in number")
     raw, states = uow.exceptions.record_states(run_id, spec, records)
     marked = states.pop(ExceptionStatus.PROMOTED)
     problems += record_states_problems(raw, states)
-    if set(marked.tolist()) != set(states["clean (promoted)"].tolist()):
+    if set(marked.tolist()) != set(states[CLEAN_PROMOTED].tolist()):
         problems.append("the promoted clean rows and the exceptions marked PROMOTED differ")
     return problems, clean

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Select, Text, cast, delete, func, insert, select, update
 
-from flows.constants import RECORD_ID, ExceptionStatus
+from flows.constants import CLEAN_LOADED, CLEAN_PROMOTED, RECORD_ID, ExceptionStatus
 from flows.dataset import DatasetSpec
 from flows.stages.analytics import VALUE_TYPE
 from flows.storage.bulk import write_frame
@@ -146,14 +146,14 @@ class ExceptionRecords:
         loaded = clean.c.promoted_from_exception_id.is_(None)
         queries: dict[str, Select[Any]] = {
             "raw": select(raw.c.id).where(raw.c.run_id == run_id),
-            "clean (loaded)": select(clean.c.record_id).where(clean.c.run_id == run_id, loaded),
-            "clean (promoted)": select(clean.c.record_id).where(clean.c.run_id == run_id, ~loaded),
+            CLEAN_LOADED: select(clean.c.record_id).where(clean.c.run_id == run_id, loaded),
+            CLEAN_PROMOTED: select(clean.c.record_id).where(clean.c.run_id == run_id, ~loaded),
             **{
                 str(status): select(t.original_record_id).where(t.run_id == run_id, t.status == status)
                 for status in ExceptionStatus
             },
         }
-        columns = {"raw": raw.c.id, "clean (loaded)": clean.c.record_id, "clean (promoted)": clean.c.record_id}
+        columns = {"raw": raw.c.id, CLEAN_LOADED: clean.c.record_id, CLEAN_PROMOTED: clean.c.record_id}
         found: dict[str, np.ndarray] = {}
         for name, query in queries.items():
             column = columns.get(name, t.original_record_id)
@@ -174,8 +174,8 @@ class ExceptionRecords:
         clean, raw = tables.clean, tables.raw
         loaded = clean.c.promoted_from_exception_id.is_(None)
         counts = {"raw": select(func.count()).select_from(raw).where(raw.c.run_id == run_id)}
-        counts["clean (loaded)"] = select(func.count()).select_from(clean).where(clean.c.run_id == run_id, loaded)
-        counts["clean (promoted)"] = select(func.count()).select_from(clean).where(clean.c.run_id == run_id, ~loaded)
+        counts[CLEAN_LOADED] = select(func.count()).select_from(clean).where(clean.c.run_id == run_id, loaded)
+        counts[CLEAN_PROMOTED] = select(func.count()).select_from(clean).where(clean.c.run_id == run_id, ~loaded)
         by_status = select(t.status, func.count()).where(t.run_id == run_id).group_by(t.status)
         found = {name: int(self._conn.execute(query).scalar_one()) for name, query in counts.items()}
         return found | {str(s): 0 for s in ExceptionStatus} | {str(k): int(v) for k, v in self._conn.execute(by_status)}
