@@ -9,6 +9,7 @@ import socket
 import socketserver
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -24,6 +25,14 @@ from flows.local_stack import Stack, local_stack
 
 WEBHOOK_TOKEN = "hook-token-8f3a"  # a secret in the webhook's path, as Slack's have: it must never be shown
 DASHBOARD_URL = "http://dashboard.test:5006/app"
+
+
+def api(stack: Stack, path: str, body: dict[str, Any] | None = None) -> Any:
+    """A call to the stack's Prefect REST API: GET, or POST with a JSON body; the decoded JSON answer."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{stack.api_url}{path}", data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
 
 
 def free_port() -> int:

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,15 @@ import pytest
 import yaml
 
 from flows.generate import DefectRates, generate_sales, write_generated
-from flows.local_stack import DEPLOYMENT, Stack
+from flows.local_stack import DEPLOYMENT
 from tests.conftest import ROOT, _admin_connection
-from tests.integration.deployed import DASHBOARD_URL, WEBHOOK_TOKEN, Deployed
+from tests.integration.deployed import DASHBOARD_URL, WEBHOOK_TOKEN, Deployed, api
 from tests.integration.helpers import read_table
 from tests.integration.pausing import pause_lock, wait_until_paused
 
 pytestmark = pytest.mark.slow
 ROWS = 1000
 AUTOMATIONS = [a["name"] for a in yaml.safe_load((ROOT / "automations.yaml").read_text())["automations"]]
-
-
-def _api(stack: Stack, path: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(
-        f"{stack.api_url}{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
 
 
 def _drop(folder: Path, name: str, rows: int, seed: int, first_order: int, rates: DefectRates | None = None) -> None:
@@ -77,9 +68,9 @@ def test_setup_is_idempotent_and_keeps_the_webhook_secret(deployed: Deployed) ->
     assert setup.returncode == 0, setup.stderr
     assert setup.stdout.count(" updated (") == len(AUTOMATIONS) == 4
     assert WEBHOOK_TOKEN not in setup.stdout + setup.stderr
-    names = [a["name"] for a in _api(deployed.stack, "/automations/filter", {})]
+    names = [a["name"] for a in api(deployed.stack, "/automations/filter", {})]
     assert sorted(names) == sorted(AUTOMATIONS)
-    blocks = _api(
+    blocks = api(
         deployed.stack, "/block_documents/filter", {"block_documents": {"name": {"any_": ["sales-pipeline-alerts"]}}}
     )
     assert len(blocks) == 1 and WEBHOOK_TOKEN not in json.dumps(blocks)
@@ -109,7 +100,7 @@ def test_a_defective_file_notifies_its_threshold_once_with_links(deployed: Deplo
     assert sum(_naming(run_id, "threshold")(b) for _, b in deployed.receiver.posts) == 1
 
     query = {"filter": {"event": {"name": ["sales-pipeline.alert.threshold-breached"]}}, "limit": 50}
-    events = [e for e in _api(deployed.stack, "/events/filter", query)["events"] if e["payload"]["run_id"] == run_id]
+    events = [e for e in api(deployed.stack, "/events/filter", query)["events"] if e["payload"]["run_id"] == run_id]
     assert len(events) == len(findings[findings["kind"] == "threshold"])  # one event per finding, all on the server
     event = next(e for e in events if e["payload"]["metric"] == "exception_rate")
     assert event["resource"]["prefect.resource.id"] == f"sales-pipeline.run.{run_id}"
@@ -123,7 +114,7 @@ def test_a_defective_file_notifies_its_threshold_once_with_links(deployed: Deplo
     )
     assert mail.get_body(("plain",)).get_content().splitlines() == body["body"].splitlines()  # type: ignore[union-attr]
 
-    artifacts = _api(deployed.stack, "/artifacts/filter", {"artifacts": {"key": {"any_": ["sales-run-summary"]}}})
+    artifacts = api(deployed.stack, "/artifacts/filter", {"artifacts": {"key": {"any_": ["sales-run-summary"]}}})
     (report,) = [a["data"] for a in artifacts if run_id in str(a["data"])]
     assert (
         f"## Alerts ({len(findings)})" in report

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from flows.generate import DefectRates, generate_sales, write_generated
 from flows.local_stack import DEPLOYMENT, Stack
 from tests.conftest import ROOT
-from tests.integration.deployed import Deployed
+from tests.integration.deployed import Deployed, api
 from tests.integration.helpers import read_table
 
 pytestmark = pytest.mark.slow
-
-
-def _api(stack: Stack, path: str, body: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{stack.api_url}{path}", data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +26,7 @@ def stack(deployed: Deployed) -> tuple[Stack, Path]:
 def test_schedule_is_the_one_the_readme_states(stack: tuple[Stack, Path]) -> None:
     """It registers the daily 02:00 Asia/Kolkata cron schedule that the README documents."""
     running, _ = stack
-    deployment = _api(running, f"/deployments/name/{DEPLOYMENT}")
+    deployment = api(running, f"/deployments/name/{DEPLOYMENT}")
     schedules = [s["schedule"] for s in deployment["schedules"]]
     assert [(s["cron"], s["timezone"]) for s in schedules] == [("0 2 * * *", "Asia/Kolkata")]
     readme = (ROOT / "README.md").read_text()
@@ -64,11 +54,11 @@ def test_deployment_run_processes_the_incoming_folder(stack: tuple[Stack, Path])
     assert len(read_table(url, "raw_sales")) == 800
 
     stored_flow_run = runs["flow_run_id"].iloc[0]  # the pipeline's own (sub)flow run
-    parent = _api(running, f"/flow_runs/{stored_flow_run}")["parent_task_run_id"]
-    assert _api(running, f"/task_runs/{parent}")["flow_run_id"] == flow_run_id
-    artifacts = _api(running, "/artifacts/filter", {"artifacts": {"key": {"any_": ["sales-run-summary"]}}})
+    parent = api(running, f"/flow_runs/{stored_flow_run}")["parent_task_run_id"]
+    assert api(running, f"/task_runs/{parent}")["flow_run_id"] == flow_run_id
+    artifacts = api(running, "/artifacts/filter", {"artifacts": {"key": {"any_": ["sales-run-summary"]}}})
     assert any(runs["run_id"].iloc[0] in str(a["data"]) for a in artifacts)
-    logs = _api(running, "/logs/filter", {"logs": {"flow_run_id": {"any_": [stored_flow_run]}}, "limit": 200})
+    logs = api(running, "/logs/filter", {"logs": {"flow_run_id": {"any_": [stored_flow_run]}}, "limit": 200})
     messages = [entry["message"] for entry in logs]
     assert any(m.startswith("chunk 1: 800 rows, ") for m in messages), messages[:20]
     assert any(m.startswith("finalize: reconciled 800") for m in messages)
@@ -77,7 +67,7 @@ def test_deployment_run_processes_the_incoming_folder(stack: tuple[Stack, Path])
 def test_cafe_deployment_runs_the_pipeline_for_its_dataset(stack: tuple[Stack, Path]) -> None:
     """The cafe deployment differs only by parameters: `prefect deployment run` loads cafe rows into its tables."""
     running, work = stack
-    deployment = _api(running, "/deployments/name/process-incoming/cafe-daily-incoming")
+    deployment = api(running, "/deployments/name/process-incoming/cafe-daily-incoming")
     assert deployment["parameters"]["dataset"] == "dirty_cafe_sales"
     incoming = work / "cafe" / "incoming"
     incoming.mkdir(parents=True)
