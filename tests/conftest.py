@@ -25,6 +25,9 @@ SCRATCH = Path(tempfile.mkdtemp(prefix="pipeline-tests-"))
 atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 os.environ["DOCS_DIR"] = str(SCRATCH / "docs")
 os.environ["WORK_DIR"] = str(SCRATCH / "work")
+# Nor into the user's Prefect home: a one-shot run's temporary server opens PREFECT_HOME's database, which holds
+# whatever `make deploy-local` set up there (automations notifying a webhook, for one).
+os.environ["PREFECT_HOME"] = str(SCRATCH / "prefect-home")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
